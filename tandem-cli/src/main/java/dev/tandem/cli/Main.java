@@ -1,0 +1,55 @@
+package dev.tandem.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tandem} command. Each subcommand is a small class in this package; register new ones in
+ * {@link #SUBCOMMANDS}. Results go to stdout, diagnostics (logging, progress bars) to stderr.
+ */
+@Command(
+        name = "tandem",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "RLHF for the JVM: collect human feedback, learn a reward model, fine-tune the policy.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** Subcommands, in the order {@code --help} lists them. */
+    static final Object[] SUBCOMMANDS = {
+        new GenerateCommand(),
+        new BenchCommand(),
+    };
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        for (Object sub : SUBCOMMANDS) cli.addSubcommand(sub);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof UserException) {
+                commandLine.getErr().println("error: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"tandem " + (v == null ? "dev" : v)};
+        }
+    }
+}
