@@ -1,0 +1,328 @@
+package dev.tandem.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.ndarray.types.SparseFormat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Llama transformer (as in llama2.c), written with DJL ops so that autograd can train it.
+ *
+ * <p>Shapes: B batch rows, T positions in this call, Tk key positions (T, or the KV-cache length),
+ * D = dim, H = hidden_dim, nH query heads, nKV key/value heads, g = nH / nKV, hs = head size, V = vocab.
+ *
+ * <p>Weights use the [out, in] layout of llama2.c and Hugging Face ({@code y = x W^T}). Two fusions save ops:
+ * {@code wqkv} stacks wq, wk and wv ([D + 2·kvDim, D]) and {@code w13} stacks w1 and w3 ([2H, D]).
+ *
+ * <p>Every intermediate array lands in the manager of the call's input, so a caller that closes its manager
+ * frees all of them. Parameters live in this model's own manager.
+ */
+public final class Llama implements AutoCloseable {
+
+    /** Additive attention bias for masked keys: large and finite, so fully-masked pad rows give no NaN. */
+    static final float MASKED = -1e9f;
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> params; // insertion-ordered, names as stored in checkpoints
+    private final NDArray tokEmbedding;        // [V, D]
+    private final Layer[] layers;
+    private final NDArray rmsFinal;            // [D]
+    private final NDArray wcls;                // [V, D]; the token embedding itself when shared
+    private final NDArray headWeight;          // [1, D] scalar (value/reward) head, or null
+    private final NDArray headBias;            // [1]
+    private final NDArray ropeCos;             // [seqLen, hs]: cos(pos·θ_i), each pair's value twice
+    private final NDArray ropeSin;             // [seqLen, hs]
+    private final NDArray ropeRotate;          // [hs, hs]: x·R maps each pair (a, b) to (-b, a)
+
+    /** One transformer block's weights. */
+    record Layer(
+            NDArray rmsAtt,  // [D]
+            NDArray wqkv,    // [D + 2·kvDim, D]
+            NDArray wo,      // [D, D]
+            NDArray rmsFfn,  // [D]
+            NDArray w13,     // [2H, D]
+            NDArray w2) {}   // [D, H]
+
+    /**
+     * Builds a model over the given named parameters (see {@link #parameterShapes}), taking ownership of them.
+     * Missing or mis-shaped parameters are reported all at once.
+     */
+    public Llama(LlamaConfig config, NDManager manager, Map<String, NDArray> params) {
+        this.config = config;
+        this.manager = manager;
+        Map<String, Shape> expected = parameterShapes(config, params.containsKey(HEAD_WEIGHT));
+        List<String> problems = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            NDArray p = params.get(e.getKey());
+            if (p == null) problems.add("missing " + e.getKey() + " " + e.getValue());
+            else if (!p.getShape().equals(e.getValue()))
+                problems.add(e.getKey() + " has shape " + p.getShape() + ", expected " + e.getValue());
+            else if (p.getDataType() != DataType.FLOAT32)
+                problems.add(e.getKey() + " has dtype " + p.getDataType() + ", expected float32");
+        }
+        for (String name : params.keySet()) if (!expected.containsKey(name)) problems.add("unexpected " + name);
+        if (!problems.isEmpty()) throw new IllegalArgumentException("parameters do not fit " + config + ": "
+                + String.join("; ", problems));
+        LinkedHashMap<String, NDArray> ordered = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            NDArray p = params.get(name);
+            p.attach(manager);
+            ordered.put(name, p);
+        }
+        this.params = Collections.unmodifiableMap(ordered);
+        this.tokEmbedding = ordered.get("tok_embeddings.weight");
+        this.layers = new Layer[config.nLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            String p = "layers." + l + ".";
+            layers[l] = new Layer(ordered.get(p + "attention_norm.weight"), ordered.get(p + "attention.wqkv.weight"),
+                    ordered.get(p + "attention.wo.weight"), ordered.get(p + "ffn_norm.weight"),
+                    ordered.get(p + "feed_forward.w13.weight"), ordered.get(p + "feed_forward.w2.weight"));
+        }
+        this.rmsFinal = ordered.get("norm.weight");
+        this.wcls = config.sharedClassifier() ? tokEmbedding : ordered.get("output.weight");
+        this.headWeight = ordered.get(HEAD_WEIGHT);
+        this.headBias = ordered.get(HEAD_BIAS);
+
+        // RoPE tables exactly as llama2.c: θ_i = theta^(-2i/hs) for the pair (2i, 2i+1) of every head.
+        int hs = config.headSize();
+        float[] cos = new float[config.seqLen() * hs];
+        float[] sin = new float[config.seqLen() * hs];
+        for (int pos = 0; pos < config.seqLen(); pos++) {
+            for (int i = 0; i < hs; i += 2) {
+                float freq = (float) (1.0 / Math.pow(config.ropeTheta(), i / (double) hs));
+                float val = pos * freq;
+                float c = (float) Math.cos(val), s = (float) Math.sin(val);
+                cos[pos * hs + i] = c; cos[pos * hs + i + 1] = c;
+                sin[pos * hs + i] = s; sin[pos * hs + i + 1] = s;
+            }
+        }
+        float[] rot = new float[hs * hs];
+        for (int i = 0; i < hs; i += 2) {
+            rot[(i + 1) * hs + i] = -1f; // out[2i]   = -x[2i+1]
+            rot[i * hs + i + 1] = 1f;    // out[2i+1] =  x[2i]
+        }
+        this.ropeCos = manager.create(cos, new Shape(config.seqLen(), hs));
+        this.ropeSin = manager.create(sin, new Shape(config.seqLen(), hs));
+        this.ropeRotate = manager.create(rot, new Shape(hs, hs));
+    }
+
+    public static final String HEAD_WEIGHT = "score_head.weight";
+    public static final String HEAD_BIAS = "score_head.bias";
+
+    /** The names and shapes of every parameter, in checkpoint order. */
+    public static Map<String, Shape> parameterShapes(LlamaConfig c, boolean withScalarHead) {
+        Map<String, Shape> s = new LinkedHashMap<>();
+        int d = c.dim(), h = c.hiddenDim();
+        s.put("tok_embeddings.weight", new Shape(c.vocabSize(), d));
+        for (int l = 0; l < c.nLayers(); l++) {
+            String p = "layers." + l + ".";
+            s.put(p + "attention_norm.weight", new Shape(d));
+            s.put(p + "attention.wqkv.weight", new Shape(d + 2L * c.kvDim(), d));
+            s.put(p + "attention.wo.weight", new Shape(d, d));
+            s.put(p + "ffn_norm.weight", new Shape(d));
+            s.put(p + "feed_forward.w13.weight", new Shape(2L * h, d));
+            s.put(p + "feed_forward.w2.weight", new Shape(d, h));
+        }
+        s.put("norm.weight", new Shape(d));
+        if (!c.sharedClassifier()) s.put("output.weight", new Shape(c.vocabSize(), d));
+        if (withScalarHead) {
+            s.put(HEAD_WEIGHT, new Shape(1, d));
+            s.put(HEAD_BIAS, new Shape(1));
+        }
+        return s;
+    }
+
+    public LlamaConfig config() { return config; }
+
+    public boolean hasScalarHead() { return headWeight != null; }
+
+    /** All parameters by checkpoint name (read-only map; the arrays are the live weights). */
+    public Map<String, NDArray> parameters() { return params; }
+
+    public NDManager manager() { return manager; }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The blocks
+
+    /** RMSNorm: x · w / sqrt(mean(x²) + eps). x [..., D], w [D]. */
+    NDArray rmsNorm(NDArray x, NDArray w) {
+        NDArray ms = x.square().mean(new int[] {-1}, true);     // [..., 1]
+        return x.mul(ms.add(config.normEps()).pow(-0.5f)).mul(w);
+    }
+
+    /**
+     * Rotary embedding on interleaved pairs, as llama2.c: (a, b) → (a·cos − b·sin, a·sin + b·cos).
+     * x [B, T, heads, hs]; cos, sin [B, T, 1, hs].
+     */
+    NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        return x.mul(cos).add(x.matMul(ropeRotate).mul(sin));
+    }
+
+    /** SwiGLU feed-forward: w2 · (silu(w1·x) ⊙ w3·x). x [B, T, D] → [B, T, D]. */
+    NDArray swiglu(NDArray x, Layer layer) {
+        NDList h13 = Linear.linear(x, layer.w13).singletonOrThrow().split(2, 2); // 2 × [B, T, H]
+        NDArray h1 = h13.get(0), h3 = h13.get(1);
+        return Linear.linear(h1.mul(Activation.sigmoid(h1)).mul(h3), layer.w2).singletonOrThrow();
+    }
+
+    /**
+     * Grouped-query attention for one block. x [B, T, D] (already normed), bias [B, 1, 1, T, Tk].
+     * With a cache, this call's keys and values are written at columns [offset, offset + T) and attention runs
+     * over all Tk = cache length columns (the bias hides the ones not written yet).
+     */
+    NDArray attention(NDArray x, int l, NDArray cos, NDArray sin, NDArray bias, KvCache cache, int offset) {
+        LlamaConfig c = config;
+        long b = x.getShape().get(0), t = x.getShape().get(1);
+        int hs = c.headSize(), nH = c.nHeads(), nKv = c.nKvHeads(), g = c.groupSize();
+        NDList qkv = Linear.linear(x, layers[l].wqkv).singletonOrThrow()          // [B, T, D + 2·kvDim]
+                .split(new long[] {c.dim() + c.kvDim()}, 2);
+        NDArray qk = rope(qkv.get(0).reshape(b, t, nH + nKv, hs), cos, sin);      // [B, T, nH + nKV, hs]
+        NDList qkSplit = qk.split(new long[] {nH}, 2);
+        NDArray q = qkSplit.get(0)                                                // [B, T, nH, hs]
+                .reshape(b, t, nKv, g, hs).transpose(0, 2, 3, 1, 4)               // [B, nKV, g, T, hs]
+                .mul(1.0f / (float) Math.sqrt(hs));
+        NDArray k = qkSplit.get(1).transpose(0, 2, 1, 3);                         // [B, nKV, T, hs]
+        NDArray v = qkv.get(1).reshape(b, t, nKv, hs).transpose(0, 2, 1, 3);      // [B, nKV, T, hs]
+        if (cache != null) {
+            cache.write(l, offset, k, v);
+            k = cache.keys(l);                                                    // [B, nKV, Tk, hs]
+            v = cache.values(l);
+        }
+        long tk = k.getShape().get(2);
+        NDArray scores = q.reshape(b, nKv, g * t, hs)
+                .matMul(k.transpose(0, 1, 3, 2))                                  // [B, nKV, g·T, Tk]
+                .reshape(b, nKv, g, t, tk)
+                .add(bias);                                                       // [B, nKV, g, T, Tk]
+        NDArray att = scores.softmax(-1).reshape(b, nKv, g * t, tk);
+        NDArray out = att.matMul(v)                                               // [B, nKV, g·T, hs]
+                .reshape(b, nKv, g, t, hs).transpose(0, 3, 1, 2, 4)               // [B, T, nKV, g, hs]
+                .reshape(b, t, c.dim());
+        return Linear.linear(out, layers[l].wo).singletonOrThrow();               // [B, T, D]
+    }
+
+    /**
+     * The transformer trunk: final-normed hidden states [B, T, D].
+     *
+     * @param tokens    [B, T] token ids (int32 or int64)
+     * @param positions [B, T] rotary positions (int64), per row, so left padding keeps true positions
+     * @param bias      [B, 1, 1, T, Tk] additive attention bias (0 visible, {@link #MASKED} hidden);
+     *                  see {@link Masks}
+     * @param cache     KV cache to write this call's keys/values into, or null to attend within the call
+     * @param offset    first cache column written by this call
+     */
+    public NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache, int offset) {
+        long b = tokens.getShape().get(0), t = tokens.getShape().get(1);
+        NDArray x = Embedding.embedding(tokens, tokEmbedding, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
+        long hs = config.headSize();
+        NDArray cos = Embedding.embedding(positions, ropeCos, SparseFormat.DENSE).singletonOrThrow()
+                .reshape(b, t, 1, hs);                                            // [B, T, 1, hs]
+        NDArray sin = Embedding.embedding(positions, ropeSin, SparseFormat.DENSE).singletonOrThrow()
+                .reshape(b, t, 1, hs);
+        for (int l = 0; l < layers.length; l++) {
+            x = x.add(attention(rmsNorm(x, layers[l].rmsAtt), l, cos, sin, bias, cache, offset));
+            x = x.add(swiglu(rmsNorm(x, layers[l].rmsFfn), layers[l]));
+        }
+        return rmsNorm(x, rmsFinal);
+    }
+
+    /** Language-model head: hidden [..., D] → logits [..., V]. */
+    public NDArray logits(NDArray hidden) {
+        return Linear.linear(hidden, wcls).singletonOrThrow();
+    }
+
+    /** Scalar (value or reward) head at every position: hidden [B, T, D] → [B, T]. */
+    public NDArray scalar(NDArray hidden) {
+        if (headWeight == null) throw new IllegalStateException("this model has no scalar head");
+        return Linear.linear(hidden, headWeight, headBias).singletonOrThrow().squeeze(-1);
+    }
+
+    /**
+     * Scalar head read at each row's last non-pad token. hidden [B, T, D]; lastIndex [B] int64 → [B].
+     */
+    public NDArray scalarAtLast(NDArray hidden, NDArray lastIndex) {
+        NDArray perPosition = scalar(hidden);                                     // [B, T]
+        return perPosition.gather(lastIndex.reshape(-1, 1), 1).squeeze(1);        // [B]
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Copies, freezing, heads
+
+    /** A deep copy of every parameter into a new model (policy → reference, policy → reward-model init). */
+    public Llama copy() {
+        return copy(hasScalarHead());
+    }
+
+    /**
+     * A deep copy; {@code withScalarHead} adds a zero-initialised scalar head if this model has none, or drops it.
+     */
+    public Llama copy(boolean withScalarHead) {
+        NDManager m = NDManager.newBaseManager(manager.getDevice());
+        Map<String, NDArray> copies = new LinkedHashMap<>();
+        for (var e : params.entrySet()) {
+            if (!withScalarHead && (e.getKey().equals(HEAD_WEIGHT) || e.getKey().equals(HEAD_BIAS))) continue;
+            NDArray dup = e.getValue().duplicate();
+            dup.attach(m);
+            copies.put(e.getKey(), dup);
+        }
+        if (withScalarHead && !hasScalarHead()) {
+            copies.put(HEAD_WEIGHT, m.zeros(new Shape(1, config.dim())));
+            copies.put(HEAD_BIAS, m.zeros(new Shape(1)));
+        }
+        return new Llama(config, m, copies);
+    }
+
+    /** Marks every parameter as trainable (true) or frozen (false). */
+    public void setTrainable(boolean trainable) {
+        for (NDArray p : params.values()) p.setRequiresGradient(trainable);
+    }
+
+    /** Copies another model's parameter values into this one, in place (same config and heads). */
+    public void loadFrom(Llama other) {
+        if (!other.config.equals(config) || !other.params.keySet().equals(params.keySet())) {
+            throw new IllegalArgumentException("models differ in architecture or heads");
+        }
+        for (var e : params.entrySet()) e.getValue().set(other.params.get(e.getKey()).toByteBuffer());
+    }
+
+    /** Random initialisation as in nanoGPT/llama2.c's train.py: N(0, 0.02), residual projections scaled. */
+    public static Llama random(LlamaConfig c, long seed, boolean withScalarHead) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        NDManager m = NDManager.newBaseManager();
+        Map<String, NDArray> p = new LinkedHashMap<>();
+        double residualStd = 0.02 / Math.sqrt(2.0 * c.nLayers());
+        for (var e : parameterShapes(c, withScalarHead).entrySet()) {
+            String name = e.getKey();
+            float[] values = new float[Math.toIntExact(e.getValue().size())];
+            if (name.endsWith("norm.weight")) {
+                java.util.Arrays.fill(values, 1f);
+            } else if (!name.equals(HEAD_BIAS)) {
+                double std = name.endsWith("wo.weight") || name.endsWith("w2.weight") ? residualStd : 0.02;
+                for (int i = 0; i < values.length; i++) values[i] = (float) (gaussian(rnd) * std);
+            }
+            p.put(name, m.create(values, e.getValue()));
+        }
+        return new Llama(c, m, p);
+    }
+
+    static double gaussian(java.util.SplittableRandom rnd) {
+        double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
