@@ -95,18 +95,14 @@ public final class Llama implements AutoCloseable {
         this.headWeight = ordered.get(HEAD_WEIGHT);
         this.headBias = ordered.get(HEAD_BIAS);
 
-        // RoPE tables exactly as llama2.c: θ_i = theta^(-2i/hs) for the pair (2i, 2i+1) of every head.
+        // RoPE tables exactly as llama2.c, each pair's angle repeated for both of its elements.
         int hs = config.headSize();
+        float[][] angles = Rope.tables(config);
         float[] cos = new float[config.seqLen() * hs];
         float[] sin = new float[config.seqLen() * hs];
-        for (int pos = 0; pos < config.seqLen(); pos++) {
-            for (int i = 0; i < hs; i += 2) {
-                float freq = (float) (1.0 / Math.pow(config.ropeTheta(), i / (double) hs));
-                float val = pos * freq;
-                float c = (float) Math.cos(val), s = (float) Math.sin(val);
-                cos[pos * hs + i] = c; cos[pos * hs + i + 1] = c;
-                sin[pos * hs + i] = s; sin[pos * hs + i + 1] = s;
-            }
+        for (int i = 0; i < angles[0].length; i++) {
+            cos[2 * i] = cos[2 * i + 1] = angles[0][i];
+            sin[2 * i] = sin[2 * i + 1] = angles[1][i];
         }
         float[] rot = new float[hs * hs];
         for (int i = 0; i < hs; i += 2) {

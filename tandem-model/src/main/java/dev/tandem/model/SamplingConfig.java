@@ -38,6 +38,17 @@ public record SamplingConfig(float temperature, int topK, float topP, int maxNew
         return new SamplingConfig(temperature, topK, topP, maxNewTokens, seed, stop);
     }
 
+    /**
+     * The random stream of batch row {@code row}: independent per row, so a row's draws do not depend on how the
+     * batch is split or which sampler runs it.
+     */
+    public java.util.SplittableRandom rowRandom(int row) {
+        long z = seed + 0x9E3779B97F4A7C15L * (row + 1L); // SplitMix64 finaliser of (seed, row)
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return new java.util.SplittableRandom(z ^ (z >>> 31));
+    }
+
     /** The temperature that scales logits for log-probs: 1 when greedy. */
     public float logProbTemperature() {
         return temperature == 0 ? 1f : temperature;

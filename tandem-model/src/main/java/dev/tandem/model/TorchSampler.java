@@ -9,13 +9,14 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Batched sampling with a KV cache. Prompts of different lengths are left-padded; each row keeps its true rotary
+ * Batched sampling with a KV cache on the tensor engine (DJL + libtorch). Prompts of different lengths are left-padded; each row keeps its true rotary
  * positions. One forward pass over the prompts (prefill), then one batched forward per new token.
  *
  * <p>Per step, the log-softmax of the last logits comes to the host once ([B, V] floats) and tokens are drawn
- * there with a seeded {@link SplittableRandom}, so runs are reproducible without touching global RNG state.
+ * there from each row's own seeded stream ({@link SamplingConfig#rowRandom}), so runs are reproducible without
+ * touching global RNG state.
  */
-public final class Generator {
+public final class TorchSampler implements Sampler {
     private final Llama model;
     private final int[] stopTokens;
     private final int padToken;
@@ -24,7 +25,7 @@ public final class Generator {
      * @param stopTokens token ids that end a row (llama2.c stops at BOS=1; Llama tokenizers end with EOS=2)
      * @param padToken   id fed in padding columns (any valid id; it is masked out)
      */
-    public Generator(Llama model, int[] stopTokens, int padToken) {
+    public TorchSampler(Llama model, int[] stopTokens, int padToken) {
         this.model = model;
         this.stopTokens = stopTokens.clone();
         this.padToken = padToken;
@@ -33,6 +34,7 @@ public final class Generator {
         }
     }
 
+    @Override
     public Generation generate(int[][] prompts, SamplingConfig cfg) {
         int batch = prompts.length;
         if (batch == 0) throw new IllegalArgumentException("no prompts");
@@ -61,7 +63,8 @@ public final class Generator {
         float[][] logp = new float[batch][maxNew];
         int[] length = new int[batch];
         boolean[] finished = new boolean[batch];
-        SplittableRandom rnd = new SplittableRandom(cfg.seed());
+        SplittableRandom[] rnd = new SplittableRandom[batch];
+        for (int b = 0; b < batch; b++) rnd[b] = cfg.rowRandom(b);
         float invTemp = 1f / cfg.logProbTemperature();
         int vocab = c.vocabSize();
 
@@ -84,7 +87,7 @@ public final class Generator {
                 for (int b = 0; b < batch; b++) {
                     if (finished[b]) { next[b] = padToken; continue; }
                     int tok = cfg.temperature() == 0 ? argmax(logProbs, b * vocab, vocab)
-                            : sample(logProbs, b * vocab, vocab, cfg, rnd);
+                            : sample(logProbs, b * vocab, vocab, cfg, rnd[b]);
                     out[b][length[b]] = tok;
                     logp[b][length[b]] = logProbs[b * vocab + tok];
                     length[b]++;
@@ -129,31 +132,12 @@ public final class Generator {
 
     /** Draws from the row's log-probs, restricted by top-k and top-p when set. */
     static int sample(float[] logProbs, int from, int n, SamplingConfig cfg, SplittableRandom rnd) {
-        double u = rnd.nextDouble();
-        if (cfg.topK() == 0 && cfg.topP() >= 1f) {
-            double cdf = 0;
-            for (int i = 0; i < n; i++) {
-                cdf += Math.exp(logProbs[from + i]);
-                if (u < cdf) return i;
-            }
-            return argmax(logProbs, from, n); // rounding left u above the total mass
+        float[] p = new float[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            p[i] = (float) Math.exp(logProbs[from + i]);
+            sum += p[i];
         }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(logProbs[from + b], logProbs[from + a]));
-        int keep = cfg.topK() == 0 ? n : Math.min(cfg.topK(), n);
-        double mass = 0;
-        int kept = 0;
-        while (kept < keep) {
-            mass += Math.exp(logProbs[from + order[kept]]);
-            kept++;
-            if (mass >= cfg.topP()) break;
-        }
-        double target = u * mass, cdf = 0;
-        for (int i = 0; i < kept; i++) {
-            cdf += Math.exp(logProbs[from + order[i]]);
-            if (target < cdf) return order[i];
-        }
-        return order[kept - 1];
+        return Sampling.draw(p, sum, cfg, rnd);
     }
 }

@@ -1,0 +1,441 @@
+package dev.tandem.model;
+
+import ai.djl.ndarray.NDArray;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Batched sampling in plain Java, llama2.c's {@code run.c} made batched: every row keeps its own position and KV
+ * cache, forced through its prompt one token at a time, then sampled. Matmuls use the Vector API (SIMD FMAs
+ * over output columns, four rows at a time), so a small model runs without libtorch's per-op overhead.
+ *
+ * <p>The weights are a snapshot taken at construction: build a new sampler after the model is updated. Rows are
+ * independent, so the batch is split over {@link TensorEngine#threads()} threads, each running its rows to the
+ * end; every row draws from its own random stream ({@link SamplingConfig#rowRandom}), so results do not depend on
+ * the threading.
+ *
+ * <p>Needs the {@code jdk.incubator.vector} module ({@code --add-modules jdk.incubator.vector});
+ * {@link #suits} says whether it is there.
+ */
+public final class JavaSampler implements Sampler {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = S.length();
+
+    private final LlamaConfig c;
+    private final int[] stopTokens;
+    private final int padToken;
+    private final float[] tokEmbedding;   // [V][D]
+    private final LayerWeights[] layers;
+    private final float[] rmsFinal;       // [D]
+    private final Linear classifier;      // D → V
+    private final float[] ropeCos, ropeSin; // [seqLen][hs/2]
+
+    /** One block's weights, transposed to [in][out] for the SIMD matmul. */
+    private record LayerWeights(float[] rmsAtt, Linear wqkv, Linear wo, float[] rmsFfn, Linear w13, Linear w2) {}
+
+    /**
+     * A linear map y = x·Wᵀ stored transposed as [in][stride], the output width padded with zero columns to a
+     * multiple of the SIMD width.
+     */
+    private record Linear(float[] wt, int in, int out, int stride) {
+        static Linear of(float[] w, int out, int in) { // w is [out][in], as stored in the model
+            int stride = (out + LANES - 1) / LANES * LANES;
+            float[] wt = new float[in * stride];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < in; i++) wt[i * stride + o] = w[o * in + i];
+            }
+            return new Linear(wt, in, out, stride);
+        }
+    }
+
+    /** Whether this sampler is the better choice for a model: the SIMD module is present and the model is small. */
+    public static boolean suits(LlamaConfig config) {
+        return vectorModulePresent() && config.dim() <= 1024;
+    }
+
+    static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    public JavaSampler(Llama model, int[] stopTokens, int padToken) {
+        this.c = model.config();
+        this.stopTokens = stopTokens.clone();
+        this.padToken = padToken;
+        var p = model.parameters();
+        int d = c.dim(), h = c.hiddenDim(), kv = c.kvDim();
+        this.tokEmbedding = p.get("tok_embeddings.weight").toFloatArray();
+        this.layers = new LayerWeights[c.nLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            String pre = "layers." + l + ".";
+            layers[l] = new LayerWeights(
+                    p.get(pre + "attention_norm.weight").toFloatArray(),
+                    Linear.of(p.get(pre + "attention.wqkv.weight").toFloatArray(), d + 2 * kv, d),
+                    Linear.of(p.get(pre + "attention.wo.weight").toFloatArray(), d, d),
+                    p.get(pre + "ffn_norm.weight").toFloatArray(),
+                    Linear.of(p.get(pre + "feed_forward.w13.weight").toFloatArray(), 2 * h, d),
+                    Linear.of(p.get(pre + "feed_forward.w2.weight").toFloatArray(), d, h));
+        }
+        this.rmsFinal = p.get("norm.weight").toFloatArray();
+        NDArray cls = c.sharedClassifier() ? p.get("tok_embeddings.weight") : p.get("output.weight");
+        this.classifier = Linear.of(cls.toFloatArray(), c.vocabSize(), d);
+        float[][] rope = Rope.tables(c);
+        this.ropeCos = rope[0];
+        this.ropeSin = rope[1];
+    }
+
+    @Override
+    public Generation generate(int[][] prompts, SamplingConfig cfg) {
+        int batch = prompts.length;
+        if (batch == 0) throw new IllegalArgumentException("no prompts");
+        int longest = 0;
+        for (int b = 0; b < batch; b++) {
+            if (prompts[b].length == 0) throw new IllegalArgumentException("prompt " + b + " is empty");
+            longest = Math.max(longest, prompts[b].length);
+        }
+        if (longest + cfg.maxNewTokens() - 1 > c.seqLen()) {
+            throw new IllegalArgumentException("prompt (" + longest + " tokens) plus " + cfg.maxNewTokens()
+                    + " new tokens exceeds the model's " + c.seqLen() + " positions");
+        }
+        int[][] tokens = new int[batch][];
+        float[][] logProbs = new float[batch][];
+        boolean[] finished = new boolean[batch];
+        int threads = Math.min(TensorEngine.threads(), Math.max(1, batch / 4));
+        if (threads <= 1) {
+            new Rows(prompts, 0, batch, cfg, tokens, logProbs, finished).run();
+        } else {
+            List<Thread> workers = new ArrayList<>();
+            List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                int from = (int) ((long) batch * t / threads), to = (int) ((long) batch * (t + 1) / threads);
+                Rows rows = new Rows(prompts, from, to, cfg, tokens, logProbs, finished);
+                Thread w = new Thread(rows, "tandem-sampler-" + t);
+                w.setUncaughtExceptionHandler((th, e) -> errors.add(e));
+                workers.add(w);
+                w.start();
+            }
+            for (Thread w : workers) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while sampling", e);
+                }
+            }
+            if (!errors.isEmpty()) throw new IllegalStateException("sampler thread failed", errors.get(0));
+        }
+        return new Generation(tokens, logProbs, finished);
+    }
+
+    /** Runs rows [from, to) of a batch from their prompts to the end, with their own buffers and caches. */
+    private final class Rows implements Runnable {
+        final int[][] prompts;
+        final int from, n;
+        final SamplingConfig cfg;
+        final int[][] outTokens;
+        final float[][] outLogProbs;
+        final boolean[] outFinished;
+
+        Rows(int[][] prompts, int from, int to, SamplingConfig cfg, int[][] outTokens, float[][] outLogProbs,
+                boolean[] outFinished) {
+            this.prompts = prompts;
+            this.from = from;
+            this.n = to - from;
+            this.cfg = cfg;
+            this.outTokens = outTokens;
+            this.outLogProbs = outLogProbs;
+            this.outFinished = outFinished;
+        }
+
+        @Override
+        public void run() {
+            int d = c.dim(), kvDim = c.kvDim(), hs = c.headSize(), v = c.vocabSize();
+            int maxNew = cfg.maxNewTokens();
+            int positions = 0;
+            for (int r = 0; r < n; r++) positions = Math.max(positions, prompts[from + r].length + maxNew - 1);
+            positions = roundUp(positions);
+            // Activations, one row of width `stride` per batch row.
+            float[] x = new float[n * d], xb = new float[n * d], att = new float[n * d];
+            float[] qkv = new float[n * layers[0].wqkv.stride()];
+            float[] ffn = new float[n * layers[0].w13.stride()];
+            float[] gate = new float[n * c.hiddenDim()];
+            float[] proj = new float[n * Math.max(layers[0].wo.stride(), layers[0].w2.stride())];
+            float[] logits = new float[n * classifier.stride()];
+            float[] scores = new float[positions + LANES];
+            float[] probs = new float[v];
+            // KV cache per layer and row: keys transposed [kvHead][hs][pos] so scores over positions are SIMD
+            // FMAs, values [kvHead][hs][pos] so the weighted sum is a SIMD dot product.
+            int rowCache = c.nKvHeads() * hs * positions;
+            float[][] keys = new float[c.nLayers()][n * rowCache];
+            float[][] values = new float[c.nLayers()][n * rowCache];
+
+            int[] pos = new int[n], token = new int[n], generated = new int[n];
+            int[][] tok = new int[n][maxNew];
+            float[][] lp = new float[n][maxNew];
+            boolean[] done = new boolean[n];
+            SplittableRandom[] rnd = new SplittableRandom[n];
+            int active = n;
+            for (int r = 0; r < n; r++) {
+                token[r] = prompts[from + r][0];
+                rnd[r] = cfg.rowRandom(from + r);
+            }
+            float invTemp = 1f / cfg.logProbTemperature();
+            while (active > 0) {
+                forward(token, pos, done, x, xb, att, qkv, ffn, gate, proj, logits, scores, keys, values, positions);
+                for (int r = 0; r < n; r++) {
+                    if (done[r]) continue;
+                    int[] prompt = prompts[from + r];
+                    pos[r]++;
+                    if (pos[r] < prompt.length) { // still forcing the prompt
+                        token[r] = prompt[pos[r]];
+                        continue;
+                    }
+                    int off = r * classifier.stride();
+                    float max = max(logits, off, v);
+                    double sum = expScaled(probs, logits, off, v, max, invTemp); // probs = exp((l - max)/T)
+                    int next = cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd[r]);
+                    tok[r][generated[r]] = next;
+                    lp[r][generated[r]] = (float) ((logits[off + next] - max) * invTemp - Math.log(sum));
+                    generated[r]++;
+                    token[r] = next;
+                    boolean stop = cfg.stopAtEos() && isStop(next);
+                    if (stop || generated[r] == maxNew) {
+                        done[r] = true;
+                        outFinished[from + r] = stop;
+                        active--;
+                    }
+                }
+            }
+            for (int r = 0; r < n; r++) {
+                outTokens[from + r] = Arrays.copyOf(tok[r], generated[r]);
+                outLogProbs[from + r] = Arrays.copyOf(lp[r], generated[r]);
+            }
+        }
+
+        /** One position for every unfinished row: logits [n][V] for the next token. */
+        private void forward(int[] token, int[] pos, boolean[] done, float[] x, float[] xb, float[] att,
+                float[] qkv, float[] ffn, float[] gate, float[] proj, float[] logits, float[] scores,
+                float[][] keys, float[][] values, int positions) {
+            int d = c.dim(), hs = c.headSize(), kvDim = c.kvDim(), half = hs / 2, h = c.hiddenDim();
+            int nH = c.nHeads(), g = c.groupSize();
+            float scale = (float) (1.0 / Math.sqrt(hs));
+            for (int r = 0; r < n; r++) System.arraycopy(tokEmbedding, token[r] * d, x, r * d, d);
+            for (int l = 0; l < layers.length; l++) {
+                LayerWeights w = layers[l];
+                // attention
+                rmsNorm(xb, x, w.rmsAtt(), n, d);
+                matmul(qkv, xb, n, w.wqkv());
+                int qs = w.wqkv().stride();
+                for (int r = 0; r < n; r++) {
+                    if (done[r]) continue;
+                    int base = r * qs, p = pos[r];
+                    // RoPE on q and k, interleaved pairs (the k part is the kvDim columns after q)
+                    for (int i = 0; i < d + kvDim; i += 2) {
+                        int pair = (i % hs) / 2;
+                        float fc = ropeCos[p * half + pair], fs = ropeSin[p * half + pair];
+                        float v0 = qkv[base + i], v1 = qkv[base + i + 1];
+                        qkv[base + i] = v0 * fc - v1 * fs;
+                        qkv[base + i + 1] = v0 * fs + v1 * fc;
+                    }
+                    // write k, v at position p
+                    int cacheRow = r * c.nKvHeads() * hs * positions;
+                    for (int j = 0; j < kvDim; j++) {
+                        keys[l][cacheRow + j * positions + p] = qkv[base + d + j];
+                        values[l][cacheRow + j * positions + p] = qkv[base + d + kvDim + j];
+                    }
+                    // each query head attends over positions 0..p of its key/value head; the length is rounded up
+                    // to whole SIMD vectors and the extra scores are masked, so no scalar tails
+                    int len = p + 1, padded = roundUp(len);
+                    for (int head = 0; head < nH; head++) {
+                        int kBase = cacheRow + (head / g) * hs * positions;
+                        attentionScores(scores, qkv, base + head * hs, scale, keys[l], kBase, positions, hs, padded);
+                        Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
+                        softmax(scores, padded);
+                        for (int e = 0; e < hs; e++) {
+                            att[r * d + head * hs + e] = dot(scores, values[l], kBase + e * positions, padded);
+                        }
+                    }
+                }
+                matmul(proj, att, n, w.wo());
+                addRows(x, proj, w.wo().stride(), n, d);
+                // feed-forward
+                rmsNorm(xb, x, w.rmsFfn(), n, d);
+                matmul(ffn, xb, n, w.w13());
+                int fs = w.w13().stride();
+                for (int r = 0; r < n; r++) swiglu(gate, r * h, ffn, r * fs, h);
+                matmul(proj, gate, n, w.w2());
+                addRows(x, proj, w.w2().stride(), n, d);
+            }
+            rmsNorm(xb, x, rmsFinal, n, d);
+            matmul(logits, xb, n, classifier);
+        }
+    }
+
+    private boolean isStop(int token) {
+        for (int s : stopTokens) if (s == token) return true;
+        return false;
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Kernels
+
+    /** out[r][0..stride) = x[r][0..in) · Wᵀ for n rows; four rows share each weight vector load. */
+    static void matmul(float[] out, float[] x, int n, Linear w) {
+        int in = w.in(), stride = w.stride();
+        float[] wt = w.wt();
+        int r = 0;
+        for (; r + 4 <= n; r += 4) {
+            int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+            for (int j = 0; j < stride; j += LANES) {
+                FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+                for (int k = 0; k < in; k++) {
+                    FloatVector wv = FloatVector.fromArray(S, wt, k * stride + j);
+                    c0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), c0);
+                    c1 = wv.fma(FloatVector.broadcast(S, x[x1 + k]), c1);
+                    c2 = wv.fma(FloatVector.broadcast(S, x[x2 + k]), c2);
+                    c3 = wv.fma(FloatVector.broadcast(S, x[x3 + k]), c3);
+                }
+                c0.intoArray(out, r * stride + j);
+                c1.intoArray(out, (r + 1) * stride + j);
+                c2.intoArray(out, (r + 2) * stride + j);
+                c3.intoArray(out, (r + 3) * stride + j);
+            }
+        }
+        for (; r < n; r++) {
+            int xr = r * in;
+            for (int j = 0; j < stride; j += LANES) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int k = 0; k < in; k++) {
+                    acc = FloatVector.fromArray(S, wt, k * stride + j).fma(FloatVector.broadcast(S, x[xr + k]), acc);
+                }
+                acc.intoArray(out, r * stride + j);
+            }
+        }
+    }
+
+    static int roundUp(int n) {
+        return (n + LANES - 1) / LANES * LANES;
+    }
+
+    /**
+     * scores[t] = scale · Σ_e q[qo + e] · keys[k0 + e·stride + t] for t in [0, len), len a multiple of the SIMD
+     * width: one register accumulates a chunk of positions over the head dimension.
+     */
+    static void attentionScores(float[] scores, float[] q, int qo, float scale, float[] keys, int k0, int stride,
+            int hs, int len) {
+        for (int t = 0; t < len; t += LANES) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int e = 0; e < hs; e++) {
+                acc = FloatVector.fromArray(S, keys, k0 + e * stride + t).fma(FloatVector.broadcast(S, q[qo + e]), acc);
+            }
+            acc.mul(scale).intoArray(scores, t);
+        }
+    }
+
+    /** y[0..len) += a · x[off..off+len) */
+    static void axpy(float[] y, float a, float[] x, int off, int len) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(S, a);
+        for (int bound = S.loopBound(len); i < bound; i += LANES) {
+            FloatVector.fromArray(S, x, off + i).fma(av, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+        }
+        for (; i < len; i++) y[i] += a * x[off + i];
+    }
+
+    /** Σ a[i]·b[off + i] for i in [0, len). */
+    static float dot(float[] a, float[] b, int off, int len) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(len); i < bound; i += LANES) {
+            acc = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, off + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += a[i] * b[off + i];
+        return s;
+    }
+
+    /** In-place softmax of v[0..len). */
+    static void softmax(float[] v, int len) {
+        float max = max(v, 0, len);
+        float sum = (float) expScaled(v, v, 0, len, max, 1f);
+        FloatVector inv = FloatVector.broadcast(S, 1f / sum);
+        int i = 0;
+        for (int bound = S.loopBound(len); i < bound; i += LANES) {
+            FloatVector.fromArray(S, v, i).mul(inv).intoArray(v, i);
+        }
+        for (; i < len; i++) v[i] /= sum;
+    }
+
+    static float max(float[] v, int off, int len) {
+        int i = 0;
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int bound = S.loopBound(len); i < bound; i += LANES) m = m.max(FloatVector.fromArray(S, v, off + i));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; i < len; i++) max = Math.max(max, v[off + i]);
+        return max;
+    }
+
+    /** out[i] = exp((v[off + i] − max) · scale) for i in [0, len); returns the sum. SIMD exp. */
+    static double expScaled(float[] out, float[] v, int off, int len, float max, float scale) {
+        int i = 0;
+        FloatVector mv = FloatVector.broadcast(S, max), sv = FloatVector.broadcast(S, scale);
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(len); i < bound; i += LANES) {
+            FloatVector e = FloatVector.fromArray(S, v, off + i).sub(mv).mul(sv).lanewise(VectorOperators.EXP);
+            e.intoArray(out, i);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            out[i] = (float) Math.exp((v[off + i] - max) * scale);
+            sum += out[i];
+        }
+        return sum;
+    }
+
+    /** out[o..o+h) = silu(a) · b where a = f[fo..fo+h) (the w1 half) and b = f[fo+h..fo+2h) (the w3 half). */
+    static void swiglu(float[] out, int o, float[] f, int fo, int h) {
+        int i = 0;
+        for (int bound = S.loopBound(h); i < bound; i += LANES) {
+            FloatVector a = FloatVector.fromArray(S, f, fo + i), b = FloatVector.fromArray(S, f, fo + h + i);
+            a.div(a.neg().lanewise(VectorOperators.EXP).add(1f)).mul(b).intoArray(out, o + i);
+        }
+        for (; i < h; i++) {
+            float a = f[fo + i];
+            out[o + i] = a / (1f + (float) Math.exp(-a)) * f[fo + h + i];
+        }
+    }
+
+    /** out[r] = x[r] · w / sqrt(mean(x[r]²) + eps), as llama2.c's rmsnorm. */
+    void rmsNorm(float[] out, float[] x, float[] w, int n, int d) {
+        for (int r = 0; r < n; r++) {
+            int o = r * d;
+            float ss = 0f;
+            for (int i = 0; i < d; i++) ss += x[o + i] * x[o + i];
+            ss = ss / d + c.normEps();
+            ss = (float) (1.0 / Math.sqrt(ss));
+            for (int i = 0; i < d; i++) out[o + i] = w[i] * (ss * x[o + i]);
+        }
+    }
+
+    /** x[r][0..d) += y[r][0..d) where y has row stride {@code stride}. */
+    static void addRows(float[] x, float[] y, int stride, int n, int d) {
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < d; i++) x[r * d + i] += y[r * stride + i];
+        }
+    }
+
+    static int argmax(float[] v, int off, int n) {
+        int best = 0;
+        float max = v[off];
+        for (int i = 1; i < n; i++) {
+            if (v[off + i] > max) { max = v[off + i]; best = i; }
+        }
+        return best;
+    }
+}
