@@ -15,6 +15,12 @@ import java.util.Optional;
  */
 public interface BatchWriter {
 
+    /** The named dataset, creating it with these settings if absent (settings of an existing one are left as they are). */
+    dev.tandem.feedback.Dataset ensureDataset(String name, String description, dev.tandem.feedback.DatasetSettings settings);
+
+    /** The named annotator, creating it with this kind if absent. */
+    dev.tandem.feedback.Annotator ensureAnnotator(String name, dev.tandem.feedback.AnnotatorKind kind);
+
     /** Adds a prompt to a dataset. {@code groupKey} and {@code source} may be null. */
     Prompt addPrompt(long datasetId, String text, String groupKey, String source);
 

@@ -392,10 +392,12 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public Dataset ensureDataset(String name, String description, DatasetSettings settings) {
-        return write(true, c -> {
-            Optional<Dataset> existing = one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name);
-            return existing.isPresent() ? existing.get() : insertDataset(c, name, description, settings);
-        });
+        return write(true, c -> ensureDataset(c, name, description, settings));
+    }
+
+    private Dataset ensureDataset(Connection c, String name, String description, DatasetSettings settings) throws SQLException {
+        Optional<Dataset> existing = one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name);
+        return existing.isPresent() ? existing.get() : insertDataset(c, name, description, settings);
     }
 
     @Override
@@ -446,10 +448,12 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public Annotator ensureAnnotator(String name, AnnotatorKind kind) {
-        return write(true, c -> {
-            Optional<Annotator> a = one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name);
-            return a.isPresent() ? a.get() : insertAnnotator(c, name, kind);
-        });
+        return write(true, c -> ensureAnnotator(c, name, kind));
+    }
+
+    private Annotator ensureAnnotator(Connection c, String name, AnnotatorKind kind) throws SQLException {
+        Optional<Annotator> a = one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name);
+        return a.isPresent() ? a.get() : insertAnnotator(c, name, kind);
     }
 
     @Override
@@ -598,6 +602,14 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         private final Connection c;
 
         ConnWriter(Connection c) { this.c = c; }
+
+        @Override public Dataset ensureDataset(String name, String description, DatasetSettings settings) {
+            try { return JdbcFeedbackStore.this.ensureDataset(c, name, description, settings); } catch (SQLException e) { throw new SqlFailure(e); }
+        }
+
+        @Override public Annotator ensureAnnotator(String name, AnnotatorKind kind) {
+            try { return JdbcFeedbackStore.this.ensureAnnotator(c, name, kind); } catch (SQLException e) { throw new SqlFailure(e); }
+        }
 
         @Override public Prompt addPrompt(long datasetId, String text, String groupKey, String source) {
             try { return insertPrompt(datasetId, text, groupKey, source); } catch (SQLException e) { throw new SqlFailure(e); }
