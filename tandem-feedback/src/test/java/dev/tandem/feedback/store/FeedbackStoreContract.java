@@ -495,6 +495,41 @@ abstract class FeedbackStoreContract {
     }
 
     @Test
+    void acknowledgedJudgementsSurviveKillDashNine() throws Exception {
+        Dataset d = dataset("durable", DatasetSettings.defaults());
+        store.batch(w -> {
+            for (int i = 0; i < 400; i++) {
+                Prompt p = w.addPrompt(d.id(), "q" + i, null, null);
+                long a = w.addResponse(p.id(), "a", null).id();
+                long b = w.addResponse(p.id(), "b", null).id();
+                w.addTask(d.id(), NewTask.of(p.id(), JudgementKind.PAIRWISE, List.of(a, b)));
+            }
+            return null;
+        });
+        Annotator ann = store.createAnnotator("child", AnnotatorKind.SIMULATED);
+        store.close();
+        store = null;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), DurabilityChild.class.getName(),
+                db.url(), String.valueOf(ann.id()), String.valueOf(d.id()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<Long> acked = new ArrayList<>();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            for (String line; (line = out.readLine()) != null && acked.size() < 40; )
+                if (line.startsWith("ACK ")) acked.add(Long.parseLong(line.substring(4)));
+            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no pool close
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertEquals(137, child.exitValue(), "killed by SIGKILL");
+        assertEquals(40, acked.size(), "child acknowledged 40 judgements before the kill");
+        store = JdbcFeedbackStore.open(StoreConfig.of(db.url()).withClock(clock));
+        Set<Long> stored = new HashSet<>();
+        store.judgements(d.id()).forEach(j -> stored.add(j.id()));
+        assertTrue(stored.containsAll(acked), "acknowledged " + acked + " but stored " + stored);
+        for (Judgement j : store.judgements(d.id())) assertEquals(1, store.task(j.taskId()).orElseThrow().judgementCount());
+    }
+
+    @Test
     void concurrentAnnotatorsNeverShareASingleOverlapTaskAndNoneIsLost() throws Exception {
         concurrentLabelling(1, 60, 6);
     }

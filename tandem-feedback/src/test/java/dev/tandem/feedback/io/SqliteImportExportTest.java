@@ -1,0 +1,9 @@
+package dev.tandem.feedback.io;
+
+import dev.tandem.feedback.testing.TestDatabase;
+import java.nio.file.Path;
+
+class SqliteImportExportTest extends ImportExportContract {
+    @Override
+    TestDatabase newDatabase(Path dir) { return TestDatabase.sqlite(dir); }
+}
