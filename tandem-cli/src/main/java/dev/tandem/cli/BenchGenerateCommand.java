@@ -1,12 +1,10 @@
 package dev.tandem.cli;
 
 import dev.tandem.model.Generation;
-import dev.tandem.model.JavaSampler;
 import dev.tandem.model.Models;
 import dev.tandem.model.Sampler;
 import dev.tandem.model.SamplingConfig;
 import dev.tandem.model.TensorEngine;
-import dev.tandem.model.TorchSampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,18 +52,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
         try (Models.Loaded loaded = modelOptions.load()) {
             var model = loaded.model();
-            int[] stop = Sampler.stopTokens(loaded.tokenizer());
-            Sampler s = switch (sampler) {
-                case "auto" -> Sampler.forModel(model, stop);
-                case "java" -> {
-                    if (!JavaSampler.suits(model.config())) {
-                        throw new UserException("the java sampler needs --add-modules jdk.incubator.vector (./tandem sets it)");
-                    }
-                    yield new JavaSampler(model, stop, 0);
-                }
-                case "torch" -> new TorchSampler(model, stop, 0);
-                default -> throw new UserException("--sampler must be auto, java or torch");
-            };
+            Sampler s = Samplers.choose(sampler, loaded);
             int vocab = model.config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(1234);
             int[][] prompts = new int[batch][promptTokens];

@@ -43,6 +43,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--sampler", defaultValue = "auto",
+            description = "auto, java (SIMD kernels, small models) or torch (libtorch); all give the same text.")
+    String sampler;
+
     @Option(names = "--num-samples", defaultValue = "1",
             description = "Continuations to sample as one batch; printed one after another, separated by a blank line.")
     int numSamples;
@@ -65,7 +69,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new UserException("the prompt (" + promptIds.length + " tokens with BOS) plus --max-new-tokens "
                         + maxNewTokens + " exceeds the model's " + loaded.model().config().seqLen() + " positions");
             }
-            Generation gen = Sampler.forModel(loaded.model(), tok).generate(prompts, cfg);
+            Generation gen = Samplers.choose(sampler, loaded).generate(prompts, cfg);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (int s = 0; s < numSamples; s++) {
                 if (s > 0) out.write('\n');

@@ -19,6 +19,8 @@ public final class Main implements Runnable {
     static final Object[] SUBCOMMANDS = {
         new GenerateCommand(),
         new BenchCommand(),
+        new ImportCommand(),
+        new ExportCommand(),
     };
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
