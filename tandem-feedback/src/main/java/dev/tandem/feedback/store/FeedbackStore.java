@@ -132,6 +132,7 @@ public interface FeedbackStore extends AutoCloseable, BatchWriter {
     /**
      * Stores a judgement for an assignment, committed before return. Idempotent by {@code (annotator, clientId)}:
      * a repeated client id returns the stored judgement with {@code duplicate=true} and stores nothing.
+     * Reusing a client id for a different assignment is a CONFLICT.
      * Accepted for a leased, expired or released assignment of this annotator (late answers are kept);
      * CONFLICT if the assignment was already answered under another client id; INVALID if the payload's kind or
      * size does not fit the task or a rating flag is not in the dataset's flag set.

@@ -208,7 +208,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
                     SQLException sql = e instanceof SQLException s ? s : e instanceof SqlFailure f ? f.sql() : null;
                     if (sql == null) throw e;
                     if (retryable && attempt < MAX_ATTEMPTS && dialect.isRetryable(sql)) {
-                        log.debug("retrying write after {} (attempt {})", sql.getMessage(), attempt);
+                        log.debug("retrying write after {} (code {}, attempt {})", sql.getMessage(), sql.getErrorCode(), attempt);
                         continue;
                     }
                     throw sql;
@@ -867,7 +867,12 @@ public final class JdbcFeedbackStore implements FeedbackStore {
                 throw FeedbackException.notFound("annotator " + annotatorId);
             Optional<Judgement> earlier = one(c, this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements "
                     + "WHERE annotator_id = ? AND client_id = ?", annotatorId, s.clientId());
-            if (earlier.isPresent()) return new SubmitResult(earlier.get(), true);
+            if (earlier.isPresent()) {
+                if (!Long.valueOf(s.assignmentId()).equals(earlier.get().assignmentId()))
+                    throw FeedbackException.conflict("client id '" + s.clientId() + "' was already used for another submission (judgement "
+                            + earlier.get().id() + ")");
+                return new SubmitResult(earlier.get(), true);
+            }
             Assignment a = requireOwnAssignment(c, s.assignmentId(), annotatorId);
             if (a.state() == Assignment.State.SUBMITTED)
                 throw FeedbackException.conflict("assignment " + a.id() + " was already answered with another client id");

@@ -210,6 +210,12 @@ abstract class FeedbackStoreContract {
                 new Submission(at.assignment().id(), "other-id", new JudgementPayload.Pairwise(Choice.A), 100, null)));
         assertEquals(FeedbackException.Reason.CONFLICT, e.reason());
         assertEquals(1, store.judgements(d.id()).size());
+        // the same client id on another assignment is a client bug, not a retry
+        pairTask(d, "q2");
+        AssignedTask second = store.nextTask(ann.id(), d.id()).orElseThrow();
+        assertEquals(FeedbackException.Reason.CONFLICT, assertThrows(FeedbackException.class, () -> store.submit(ann.id(),
+                new Submission(second.assignment().id(), "same-id", new JudgementPayload.Pairwise(Choice.B), 100, null))).reason());
+        assertEquals(1, store.judgements(d.id()).size());
     }
 
     @Test
