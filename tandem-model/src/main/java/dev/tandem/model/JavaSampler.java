@@ -3,6 +3,7 @@ package dev.tandem.model;
 import ai.djl.ndarray.NDArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.ArrayList;
@@ -140,6 +141,7 @@ public final class JavaSampler implements Sampler {
         final int[][] outTokens;
         final float[][] outLogProbs;
         final boolean[] outFinished;
+        final float[] lanes = new float[LANES]; // scratch for folding SIMD lanes
 
         Rows(int[][] prompts, int from, int to, SamplingConfig cfg, int[][] outTokens, float[][] outLogProbs,
                 boolean[] outFinished) {
@@ -169,7 +171,7 @@ public final class JavaSampler implements Sampler {
             float[] scores = new float[positions + LANES];
             float[] probs = new float[v];
             // KV cache per layer and row: keys transposed [kvHead][hs][pos] so scores over positions are SIMD
-            // FMAs, values [kvHead][hs][pos] so the weighted sum is a SIMD dot product.
+            // FMAs; values [kvHead][pos][hs] so the weighted sum runs along positions without reductions.
             int rowCache = c.nKvHeads() * hs * positions;
             float[][] keys = new float[c.nLayers()][n * rowCache];
             float[][] values = new float[c.nLayers()][n * rowCache];
@@ -235,18 +237,22 @@ public final class JavaSampler implements Sampler {
                     if (done[r]) continue;
                     int base = r * qs, p = pos[r];
                     // RoPE on q and k, interleaved pairs (the k part is the kvDim columns after q)
-                    for (int i = 0; i < d + kvDim; i += 2) {
-                        int pair = (i % hs) / 2;
-                        float fc = ropeCos[p * half + pair], fs = ropeSin[p * half + pair];
-                        float v0 = qkv[base + i], v1 = qkv[base + i + 1];
-                        qkv[base + i] = v0 * fc - v1 * fs;
-                        qkv[base + i + 1] = v0 * fs + v1 * fc;
+                    for (int head = 0; head < nH + c.nKvHeads(); head++) {
+                        for (int pair = 0, i = base + head * hs; pair < half; pair++, i += 2) {
+                            float fc = ropeCos[p * half + pair], fs = ropeSin[p * half + pair];
+                            float v0 = qkv[i], v1 = qkv[i + 1];
+                            qkv[i] = v0 * fc - v1 * fs;
+                            qkv[i + 1] = v0 * fs + v1 * fc;
+                        }
                     }
                     // write k, v at position p
                     int cacheRow = r * c.nKvHeads() * hs * positions;
-                    for (int j = 0; j < kvDim; j++) {
-                        keys[l][cacheRow + j * positions + p] = qkv[base + d + j];
-                        values[l][cacheRow + j * positions + p] = qkv[base + d + kvDim + j];
+                    for (int kvh = 0; kvh < c.nKvHeads(); kvh++) {
+                        int headRow = cacheRow + kvh * hs * positions;
+                        for (int e = 0; e < hs; e++) {
+                            keys[l][headRow + e * positions + p] = qkv[base + d + kvh * hs + e];
+                        }
+                        System.arraycopy(qkv, base + d + kvDim + kvh * hs, values[l], headRow + p * hs, hs);
                     }
                     // each query head attends over positions 0..p of its key/value head; the length is rounded up
                     // to whole SIMD vectors and the extra scores are masked, so no scalar tails
@@ -255,10 +261,10 @@ public final class JavaSampler implements Sampler {
                         int kBase = cacheRow + (head / g) * hs * positions;
                         attentionScores(scores, qkv, base + head * hs, scale, keys[l], kBase, positions, hs, padded);
                         Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
-                        softmax(scores, padded);
-                        for (int e = 0; e < hs; e++) {
-                            att[r * d + head * hs + e] = dot(scores, values[l], kBase + e * positions, padded);
-                        }
+                        float sum = (float) expScaled(scores, scores, 0, padded, max(scores, 0, padded), 1f);
+                        int o = r * d + head * hs;
+                        weightedSum(att, o, scores, values[l], kBase, hs, padded, lanes);
+                        for (int e = 0; e < hs; e++) att[o + e] /= sum; // softmax's normalisation, applied once
                     }
                 }
                 matmul(proj, att, n, w.wo());
@@ -284,34 +290,55 @@ public final class JavaSampler implements Sampler {
     // -------------------------------------------------------------------------------------------------------------
     // Kernels
 
-    /** out[r][0..stride) = x[r][0..in) · Wᵀ for n rows; four rows share each weight vector load. */
+    /**
+     * out[r][0..stride) = x[r][0..in) · Wᵀ for n rows. The register block is 4 rows × 2 vectors of columns: each
+     * weight load feeds four FMAs and eight independent accumulators keep both FMA units busy.
+     */
     static void matmul(float[] out, float[] x, int n, Linear w) {
         int in = w.in(), stride = w.stride();
         float[] wt = w.wt();
         int r = 0;
         for (; r + 4 <= n; r += 4) {
             int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
-            for (int j = 0; j < stride; j += LANES) {
-                FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-                for (int k = 0; k < in; k++) {
-                    FloatVector wv = FloatVector.fromArray(S, wt, k * stride + j);
-                    c0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), c0);
-                    c1 = wv.fma(FloatVector.broadcast(S, x[x1 + k]), c1);
-                    c2 = wv.fma(FloatVector.broadcast(S, x[x2 + k]), c2);
-                    c3 = wv.fma(FloatVector.broadcast(S, x[x3 + k]), c3);
+            int o0 = r * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+            int j = 0;
+            for (; j + 2 * LANES <= stride; j += 2 * LANES) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int k = 0, wk = j; k < in; k++, wk += stride) {
+                    FloatVector wa = FloatVector.fromArray(S, wt, wk), wb = FloatVector.fromArray(S, wt, wk + LANES);
+                    FloatVector v0 = FloatVector.broadcast(S, x[x0 + k]), v1 = FloatVector.broadcast(S, x[x1 + k]);
+                    FloatVector v2 = FloatVector.broadcast(S, x[x2 + k]), v3 = FloatVector.broadcast(S, x[x3 + k]);
+                    a0 = wa.fma(v0, a0); b0 = wb.fma(v0, b0);
+                    a1 = wa.fma(v1, a1); b1 = wb.fma(v1, b1);
+                    a2 = wa.fma(v2, a2); b2 = wb.fma(v2, b2);
+                    a3 = wa.fma(v3, a3); b3 = wb.fma(v3, b3);
                 }
-                c0.intoArray(out, r * stride + j);
-                c1.intoArray(out, (r + 1) * stride + j);
-                c2.intoArray(out, (r + 2) * stride + j);
-                c3.intoArray(out, (r + 3) * stride + j);
+                a0.intoArray(out, o0 + j); b0.intoArray(out, o0 + j + LANES);
+                a1.intoArray(out, o1 + j); b1.intoArray(out, o1 + j + LANES);
+                a2.intoArray(out, o2 + j); b2.intoArray(out, o2 + j + LANES);
+                a3.intoArray(out, o3 + j); b3.intoArray(out, o3 + j + LANES);
+            }
+            for (; j < stride; j += LANES) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int k = 0, wk = j; k < in; k++, wk += stride) {
+                    FloatVector wv = FloatVector.fromArray(S, wt, wk);
+                    a0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), a0);
+                    a1 = wv.fma(FloatVector.broadcast(S, x[x1 + k]), a1);
+                    a2 = wv.fma(FloatVector.broadcast(S, x[x2 + k]), a2);
+                    a3 = wv.fma(FloatVector.broadcast(S, x[x3 + k]), a3);
+                }
+                a0.intoArray(out, o0 + j);
+                a1.intoArray(out, o1 + j);
+                a2.intoArray(out, o2 + j);
+                a3.intoArray(out, o3 + j);
             }
         }
         for (; r < n; r++) {
             int xr = r * in;
             for (int j = 0; j < stride; j += LANES) {
                 FloatVector acc = FloatVector.zero(S);
-                for (int k = 0; k < in; k++) {
-                    acc = FloatVector.fromArray(S, wt, k * stride + j).fma(FloatVector.broadcast(S, x[xr + k]), acc);
+                for (int k = 0, wk = j; k < in; k++, wk += stride) {
+                    acc = FloatVector.fromArray(S, wt, wk).fma(FloatVector.broadcast(S, x[xr + k]), acc);
                 }
                 acc.intoArray(out, r * stride + j);
             }
@@ -337,38 +364,56 @@ public final class JavaSampler implements Sampler {
         }
     }
 
-    /** y[0..len) += a · x[off..off+len) */
-    static void axpy(float[] y, float a, float[] x, int off, int len) {
-        int i = 0;
-        FloatVector av = FloatVector.broadcast(S, a);
-        for (int bound = S.loopBound(len); i < bound; i += LANES) {
-            FloatVector.fromArray(S, x, off + i).fma(av, FloatVector.fromArray(S, y, i)).intoArray(y, i);
-        }
-        for (; i < len; i++) y[i] += a * x[off + i];
-    }
+    /** Lane i of a vector loaded at scores[t] goes to lane i / hs: each score spread over its value row. */
+    private static final VectorShuffle<Float>[] SPREAD = spreadShuffles();
 
-    /** Σ a[i]·b[off + i] for i in [0, len). */
-    static float dot(float[] a, float[] b, int off, int len) {
-        int i = 0;
-        FloatVector acc = FloatVector.zero(S);
-        for (int bound = S.loopBound(len); i < bound; i += LANES) {
-            acc = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, off + i), acc);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static VectorShuffle<Float>[] spreadShuffles() {
+        VectorShuffle<Float>[] s = new VectorShuffle[LANES + 1];
+        for (int hs = 1; hs <= LANES; hs++) {
+            if (LANES % hs != 0) continue;
+            int[] idx = new int[LANES];
+            for (int i = 0; i < LANES; i++) idx[i] = i / hs;
+            s[hs] = VectorShuffle.fromArray(S, idx, 0);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) s += a[i] * b[off + i];
         return s;
     }
 
-    /** In-place softmax of v[0..len). */
-    static void softmax(float[] v, int len) {
-        float max = max(v, 0, len);
-        float sum = (float) expScaled(v, v, 0, len, max, 1f);
-        FloatVector inv = FloatVector.broadcast(S, 1f / sum);
-        int i = 0;
-        for (int bound = S.loopBound(len); i < bound; i += LANES) {
-            FloatVector.fromArray(S, v, i).mul(inv).intoArray(v, i);
+    /**
+     * out[o + e] = Σ_t scores[t] · values[v0 + t·hs + e] for e in [0, hs): attention's weighted sum of value rows,
+     * with no horizontal reductions in the loop. When a SIMD vector holds several value rows (hs < lanes), one
+     * shuffle spreads their scores across the vector.
+     */
+    static void weightedSum(float[] out, int o, float[] scores, float[] values, int v0, int hs, int len, float[] tmp) {
+        if (hs % LANES == 0) {
+            for (int e = 0; e < hs; e += LANES) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int t = 0; t < len; t++) {
+                    acc = FloatVector.fromArray(S, values, v0 + t * hs + e).fma(FloatVector.broadcast(S, scores[t]), acc);
+                }
+                acc.intoArray(out, o + e);
+            }
+        } else if (LANES % hs == 0) {
+            int perVector = LANES / hs; // len is a multiple of the lane count, so of perVector too
+            VectorShuffle<Float> spread = SPREAD[hs];
+            FloatVector acc = FloatVector.zero(S);
+            for (int t = 0; t < len; t += perVector) {
+                FloatVector s = FloatVector.fromArray(S, scores, t).rearrange(spread);
+                acc = FloatVector.fromArray(S, values, v0 + t * hs).fma(s, acc);
+            }
+            acc.intoArray(tmp, 0);
+            for (int e = 0; e < hs; e++) {
+                float sum = 0;
+                for (int k = e; k < LANES; k += hs) sum += tmp[k];
+                out[o + e] = sum;
+            }
+        } else {
+            for (int e = 0; e < hs; e++) {
+                float sum = 0;
+                for (int t = 0; t < len; t++) sum += scores[t] * values[v0 + t * hs + e];
+                out[o + e] = sum;
+            }
         }
-        for (; i < len; i++) v[i] /= sum;
     }
 
     static float max(float[] v, int off, int len) {
