@@ -118,7 +118,7 @@
         data: side.decided ? [100 * side.shownFirstWins / side.decided, 100 * (side.decided - side.shownFirstWins) / side.decided] : [0, 0],
         itemStyle: { borderRadius: [4, 4, 0, 0] },
         label: { show: true, position: 'top', formatter: (p) => p.value.toFixed(1) + '%' },
-        markLine: { symbol: 'none', data: [{ yAxis: 50 }], lineStyle: { color: '#ef4444', type: 'dashed' }, label: { formatter: 'unbiased 50%' } },
+        markLine: { symbol: 'none', data: [{ yAxis: 50 }], lineStyle: { color: '#ef4444', type: 'dashed' }, label: { formatter: 'unbiased', position: 'insideEndTop' } },
       }],
     });
 

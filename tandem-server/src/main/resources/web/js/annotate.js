@@ -80,10 +80,9 @@
       const card = el('section', { cls: 'card response', attrs: { 'data-index': String(i), id: 'response-' + i } },
         el('div', { cls: 'head' },
           el('span', { cls: 'badge', text: r.label }),
-          el('span', { cls: 'keyhint', text: v.task.kind === 'pairwise' ? String(i + 1) : (v.task.kind === 'ranking' ? String(i + 1) : '') }),
+          v.task.kind === 'pairwise' ? el('span', { cls: 'keyhint', text: String(i + 1) }) : null,
           el('span', { cls: 'rank hidden' })),
         el('p', { cls: 'text', text: r.text }));
-      if (v.task.kind !== 'ranking' && v.task.kind !== 'pairwise') card.querySelector('.keyhint').remove();
       card.addEventListener('click', () => onPick(i));
       box.append(card);
     });
@@ -109,8 +108,8 @@
   function setupPairwise() {
     $('instructions').textContent = 'Which response is better? Judge helpfulness, honesty and harmlessness; ignore length unless it matters.';
     baseActions(
-      button('A is better', '1', 'pick-a', () => setChoice('a')),
-      button('B is better', '2', 'pick-b', () => setChoice('b')),
+      button('A better', '1', 'pick-a', () => setChoice('a')),
+      button('B better', '2', 'pick-b', () => setChoice('b')),
       button('Tie', 't', 'pick-tie', () => setChoice('tie')),
       button('Both bad', 'b', 'pick-both-bad', () => setChoice('both-bad')),
       el('span', { cls: 'sep' }),

@@ -72,7 +72,7 @@ const Tandem = (() => {
   async function loadMe() {
     const me = (await api('/api/me')).data;
     const who = document.getElementById('who');
-    if (who) who.textContent = me.name + (me.admin ? ' · admin' : '');
+    if (who) who.textContent = me.name + (me.admin && me.name !== 'admin' ? ' · admin' : '');
     for (const a of document.querySelectorAll('.admin-only')) a.classList.toggle('hidden', !me.admin);
     const out = document.getElementById('logout');
     if (out) out.addEventListener('click', logout);
