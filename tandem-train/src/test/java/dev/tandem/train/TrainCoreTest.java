@@ -107,7 +107,12 @@ class TrainCoreTest {
     void metricsLogResumeDropsLinesAfterTheCheckpointAndTornLines() throws IOException {
         Path f = tmp.resolve("run/metrics.jsonl");
         try (MetricsLog log = MetricsLog.open(f)) {
-            for (int s = 1; s <= 5; s++) log.log(s, Map.of("loss", 1.0 / s, "objective/kl", Double.NaN));
+            for (int s = 1; s <= 5; s++) {
+                var row = new java.util.LinkedHashMap<String, Double>();
+                row.put("loss", 1.0 / s);
+                row.put("objective/kl", Double.NaN);
+                log.log(s, row);
+            }
         }
         Files.writeString(f, "{\"step\": 6, \"lo", java.nio.file.StandardOpenOption.APPEND); // torn by a kill
         try (MetricsLog log = MetricsLog.open(f, 3)) {
