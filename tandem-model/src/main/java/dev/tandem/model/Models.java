@@ -80,7 +80,7 @@ public final class Models {
         Path tok = tokenizer;
         if (known != null) {
             Path dir = dataDir().resolve("models").resolve(known.directory());
-            ensurePresent(known, dir);
+            ensurePresent(known, dir, !dataDirExplicit());
             weights = dir.resolve(known.weights());
             if (tok == null) tok = dir.resolve(known.tokenizer());
         } else {
@@ -122,13 +122,16 @@ public final class Models {
         return null;
     }
 
-    /** Makes sure a known model's files are in {@code dir}, downloading them when allowed. */
-    static void ensurePresent(Known known, Path dir) throws IOException {
+    /**
+     * Makes sure a known model's files are in {@code dir}, downloading the missing ones when {@code mayDownload}
+     * (not when the user chose the data directory: then a missing file is their setup's problem, said plainly).
+     */
+    static void ensurePresent(Known known, Path dir, boolean mayDownload) throws IOException {
         boolean missingWeights = !Files.isRegularFile(dir.resolve(known.weights()));
         boolean missingTok = !Files.isRegularFile(dir.resolve(known.tokenizer()));
         if (!missingWeights && !missingTok) return;
         String files = (missingWeights ? known.weights() + " " : "") + (missingTok ? known.tokenizer() : "");
-        if (dataDirExplicit()) {
+        if (!mayDownload) {
             throw new IOException("model " + known.directory() + " is missing from TANDEM_DATA_DIR: " + dir
                     + " lacks " + files.trim() + ". Put the files there (from " + known.baseUrl() + ") or unset "
                     + "TANDEM_DATA_DIR to download them into ~/.cache/tandem.");
