@@ -396,12 +396,18 @@ public final class JavaSampler implements Sampler {
         } else if (LANES % hs == 0) {
             int perVector = LANES / hs; // len is a multiple of the lane count, so of perVector too
             VectorShuffle<Float> spread = SPREAD[hs];
-            FloatVector acc = FloatVector.zero(S);
-            for (int t = 0; t < len; t += perVector) {
-                FloatVector s = FloatVector.fromArray(S, scores, t).rearrange(spread);
-                acc = FloatVector.fromArray(S, values, v0 + t * hs).fma(s, acc);
+            FloatVector even = FloatVector.zero(S), odd = even; // two chains hide the FMA latency
+            int t = 0;
+            for (; t + 2 * perVector <= len; t += 2 * perVector) {
+                FloatVector s0 = FloatVector.fromArray(S, scores, t).rearrange(spread);
+                FloatVector s1 = FloatVector.fromArray(S, scores, t + perVector).rearrange(spread);
+                even = FloatVector.fromArray(S, values, v0 + t * hs).fma(s0, even);
+                odd = FloatVector.fromArray(S, values, v0 + (t + perVector) * hs).fma(s1, odd);
             }
-            acc.intoArray(tmp, 0);
+            for (; t < len; t += perVector) {
+                even = FloatVector.fromArray(S, values, v0 + t * hs).fma(FloatVector.fromArray(S, scores, t).rearrange(spread), even);
+            }
+            even.add(odd).intoArray(tmp, 0);
             for (int e = 0; e < hs; e++) {
                 float sum = 0;
                 for (int k = e; k < LANES; k += hs) sum += tmp[k];
