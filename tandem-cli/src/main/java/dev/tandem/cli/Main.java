@@ -21,6 +21,7 @@ public final class Main implements Runnable {
         new BenchCommand(),
         new ImportCommand(),
         new ExportCommand(),
+        new ServeCommand(),
     };
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -34,13 +34,15 @@ final class LabelApi {
     private final PayloadCodec codec;
     private final long maxBody;
     private final ZoneId zone;
+    private final SingleWriter writer;
 
-    LabelApi(FeedbackStore store, ObjectMapper mapper, PayloadCodec codec, ServerConfig config) {
+    LabelApi(FeedbackStore store, ObjectMapper mapper, PayloadCodec codec, ServerConfig config, SingleWriter writer) {
         this.store = store;
         this.mapper = mapper;
         this.codec = codec;
         this.maxBody = config.maxRequestBytes();
         this.zone = config.zone();
+        this.writer = writer;
     }
 
     List<ApiRoute> routes() {
@@ -94,7 +96,8 @@ final class LabelApi {
     }
 
     private void next(Context ctx, Principal who) {
-        Optional<AssignedTask> t = store.nextTask(who.id(), Json.id(ctx, "datasetId")); // NOT_FOUND for unknown datasets
+        long datasetId = Json.id(ctx, "datasetId");
+        Optional<AssignedTask> t = writer.call(() -> store.nextTask(who.id(), datasetId)); // NOT_FOUND for unknown datasets
         if (t.isEmpty()) {
             ctx.status(204);
             return;
@@ -116,7 +119,8 @@ final class LabelApi {
         JudgementPayload payload = payload(payloadNode);
         SubmitResult r;
         try {
-            r = store.submit(who.id(), new Submission(assignmentId, clientId, payload, duration, confidence));
+            Submission submission = new Submission(assignmentId, clientId, payload, duration, confidence);
+            r = writer.call(() -> store.submit(who.id(), submission));
         } catch (FeedbackException e) {
             if (e.reason() == FeedbackException.Reason.INVALID) throw ApiException.invalid("payload", e.getMessage());
             throw e;
@@ -136,7 +140,8 @@ final class LabelApi {
     }
 
     private void release(Context ctx, Principal who) {
-        store.release(Json.id(ctx, "assignmentId"), who.id());
+        long assignmentId = Json.id(ctx, "assignmentId");
+        writer.run(() -> store.release(assignmentId, who.id()));
         ctx.status(204);
     }
 

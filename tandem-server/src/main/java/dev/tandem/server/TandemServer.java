@@ -51,9 +51,12 @@ public final class TandemServer implements AutoCloseable {
     private final List<ApiRoute> routes;
     private final List<String> registered;
     private final Optional<String> initialAdminToken;
+    private final SingleWriter writer;
 
-    private TandemServer(Javalin app, List<ApiRoute> routes, List<String> registered, Optional<String> initialAdminToken) {
+    private TandemServer(Javalin app, List<ApiRoute> routes, List<String> registered, Optional<String> initialAdminToken,
+                         SingleWriter writer) {
         this.app = app;
+        this.writer = writer;
         this.routes = routes;
         this.registered = registered;
         this.initialAdminToken = initialAdminToken;
@@ -64,7 +67,8 @@ public final class TandemServer implements AutoCloseable {
         Optional<String> adminToken = config.bootstrapAdmin() ? AdminBootstrap.ensureAdmin(store) : Optional.empty();
         ObjectMapper mapper = new ObjectMapper();
         PayloadCodec codec = new PayloadCodec();
-        LabelApi labels = new LabelApi(store, mapper, codec, config);
+        SingleWriter writer = SingleWriter.create(config.singleWriter());
+        LabelApi labels = new LabelApi(store, mapper, codec, config, writer);
         AdminApi admin = new AdminApi(store, mapper, codec, labels, config);
         Guard guard = new Guard(store, new TokenBucketLimiter(config.rateLimit()));
         Map<String, String> headers = securityHeaders();
@@ -135,7 +139,7 @@ public final class TandemServer implements AutoCloseable {
 
         app.start(config.host(), config.port());
         log.info("tandem server listening on http://{}:{}/", config.host(), app.port());
-        return new TandemServer(app, table, registered, adminToken);
+        return new TandemServer(app, table, registered, adminToken, writer);
     }
 
     /** The port the server listens on (the ephemeral one when started with port 0). */
@@ -164,6 +168,7 @@ public final class TandemServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        writer.close();
     }
 
     private static Map<String, String> securityHeaders() {

@@ -1,0 +1,304 @@
+package dev.tandem.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.feedback.AnnotatorKind;
+import dev.tandem.feedback.Dataset;
+import dev.tandem.feedback.DatasetSettings;
+import dev.tandem.feedback.Judgement;
+import dev.tandem.feedback.JudgementKind;
+import dev.tandem.feedback.NewTask;
+import dev.tandem.feedback.Prompt;
+import dev.tandem.feedback.Response;
+import dev.tandem.feedback.store.FeedbackStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * Load test of the labelling loop over real HTTP on loopback: C simulated annotators each fetch a task and submit a
+ * judgement, again and again, against a {@link TandemServer} in this process. Afterwards the store is checked: the
+ * judgements stored equal the judgements acknowledged (none lost, none duplicated) and no task was judged twice.
+ */
+public final class ServeBenchmark {
+
+    /**
+     * @param clients concurrent simulated annotators (one HTTP connection each)
+     * @param warmupSeconds untimed seconds first (JIT, connection set-up)
+     * @param seconds measured seconds
+     * @param tasks pairwise tasks to seed (0 = enough for about 4,000 judgements/s)
+     * @param singleWriter serve leases and submissions from one writer thread (see {@link ServerConfig#singleWriter()})
+     */
+    public record Options(int clients, double warmupSeconds, double seconds, int tasks, boolean singleWriter) {
+        public Options {
+            if (clients < 1 || clients > 1024) throw new IllegalArgumentException("clients must be in 1..1024, got " + clients);
+            if (warmupSeconds < 0 || !(seconds > 0)) throw new IllegalArgumentException("seconds must be > 0 and warm-up >= 0");
+            if (tasks < 0) throw new IllegalArgumentException("tasks must be >= 0");
+        }
+
+        int tasksToSeed() {
+            return tasks > 0 ? tasks : (int) Math.min(2_000_000, Math.max(5_000, 4_000 * (seconds + warmupSeconds)));
+        }
+    }
+
+    /**
+     * What was measured.
+     *
+     * @param judgementsPerSecond acknowledged judgements per second in the measured window
+     * @param requestP50Millis median latency of one HTTP request (next or submit)
+     * @param requestP99Millis 99th percentile of one HTTP request
+     * @param nextP99Millis 99th percentile of "next task" requests
+     * @param submitP99Millis 99th percentile of submissions
+     * @param measuredJudgements judgements acknowledged in the measured window
+     * @param acknowledged judgements acknowledged in total (warm-up included)
+     * @param stored judgements found in the store afterwards
+     * @param errors failed requests (non-2xx or I/O errors)
+     * @param ranOut true if the seeded tasks ran out before the end
+     */
+    public record Result(double judgementsPerSecond, double requestP50Millis, double requestP99Millis, double nextP99Millis,
+                         double submitP99Millis, long measuredJudgements, long acknowledged, long stored, long errors,
+                         boolean ranOut) {
+        /** Stored equals acknowledged, every stored client id is distinct and there were no errors. */
+        public boolean consistent() { return stored == acknowledged && errors == 0; }
+    }
+
+    private final FeedbackStore store;
+    private final Options options;
+    private final PrintStream log;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    public ServeBenchmark(FeedbackStore store, Options options, PrintStream log) {
+        this.store = Objects.requireNonNull(store);
+        this.options = Objects.requireNonNull(options);
+        this.log = Objects.requireNonNull(log);
+    }
+
+    /** Seeds a fresh dataset, runs the load and checks the store. */
+    public Result run() throws Exception {
+        String run = "bench-" + Long.toString(System.currentTimeMillis(), 36);
+        long t0 = System.nanoTime();
+        Dataset ds = seed(run, options.tasksToSeed());
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < options.clients(); i++) {
+            long id = store.createAnnotator(run + "-annotator-" + i, AnnotatorKind.SIMULATED).id();
+            tokens.add(store.issueToken(id, "bench"));
+        }
+        log.printf(Locale.ROOT, "bench serve: seeded %d pairwise tasks and %d simulated annotators in %.1f s%n",
+                options.tasksToSeed(), options.clients(), (System.nanoTime() - t0) / 1e9);
+
+        ServerConfig config = ServerConfig.ephemeral().withRateLimit(RateLimit.unlimited()).withBootstrapAdmin(false)
+                .withSingleWriter(options.singleWriter());
+        try (TandemServer server = TandemServer.start(store, config)) {
+            return load(server.uri(), ds, tokens);
+        }
+    }
+
+    private Dataset seed(String run, int tasks) {
+        // Like real data: several sampled responses per prompt, a pairwise task for every pair of them.
+        int perPrompt = 4;
+        return store.batch(w -> {
+            Dataset d = w.ensureDataset(run, "load test (simulated annotators)", DatasetSettings.defaults());
+            int made = 0;
+            for (int p = 0; made < tasks; p++) {
+                Prompt prompt = w.addPrompt(d.id(), "Benchmark story " + p + ": once upon a time, a small robot wanted to learn to paint.", null, "bench");
+                List<Response> rs = new ArrayList<>();
+                for (int r = 0; r < perPrompt; r++)
+                    rs.add(w.addResponse(prompt.id(), "The robot painted picture " + r + " of story " + p + ". It was colourful and it smiled.",
+                            new Response.ModelInfo("bench", "", Map.of("seed", String.valueOf(r)))));
+                for (int i = 0; i < perPrompt && made < tasks; i++)
+                    for (int k = i + 1; k < perPrompt && made < tasks; k++, made++)
+                        w.addTask(d.id(), NewTask.of(prompt.id(), JudgementKind.PAIRWISE, List.of(rs.get(i).id(), rs.get(k).id())));
+            }
+            return d;
+        });
+    }
+
+    /** One simulated annotator's tallies. */
+    private static final class Tally {
+        long[] next = new long[1 << 14];
+        long[] submit = new long[1 << 14];
+        int nextCount;
+        int submitCount;
+        long measured;
+        long acknowledged;
+        long errors;
+        final Set<String> clientIds = new HashSet<>();
+
+        void addNext(long nanos) {
+            if (nextCount == next.length) next = Arrays.copyOf(next, next.length * 2);
+            next[nextCount++] = nanos;
+        }
+
+        void addSubmit(long nanos) {
+            if (submitCount == submit.length) submit = Arrays.copyOf(submit, submit.length * 2);
+            submit[submitCount++] = nanos;
+        }
+    }
+
+    private Result load(URI base, Dataset ds, List<String> tokens) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean ranOut = new AtomicBoolean();
+        CountDownLatch ready = new CountDownLatch(tokens.size());
+        ExecutorService pool = Executors.newFixedThreadPool(tokens.size());
+        List<Future<Tally>> futures = new ArrayList<>();
+        URI next = base.resolve("/api/datasets/" + ds.id() + "/next");
+        for (int i = 0; i < tokens.size(); i++) {
+            String auth = "Bearer " + tokens.get(i);
+            String prefix = "c" + i + "-";
+            futures.add(pool.submit(() -> {
+                Tally t = new Tally();
+                ready.countDown();
+                ready.await();
+                for (int n = 0; !stop.get(); n++) {
+                    boolean inWindow = measuring.get();
+                    long a = System.nanoTime();
+                    HttpResponse<String> r;
+                    try {
+                        r = http.send(HttpRequest.newBuilder(next).header("Authorization", auth).GET().build(),
+                                HttpResponse.BodyHandlers.ofString());
+                    } catch (IOException e) {
+                        t.errors++;
+                        continue;
+                    }
+                    long b = System.nanoTime();
+                    if (inWindow) t.addNext(b - a);
+                    if (r.statusCode() == 204) {
+                        ranOut.set(true);
+                        break;
+                    }
+                    if (r.statusCode() != 200) {
+                        t.errors++;
+                        continue;
+                    }
+                    JsonNode task = mapper.readTree(r.body());
+                    long assignment = task.get("assignment").get("id").asLong();
+                    String clientId = prefix + n;
+                    String body = "{\"clientId\":\"" + clientId + "\",\"durationMillis\":" + (1000 + n % 5000)
+                            + ",\"payload\":{\"kind\":\"pairwise\",\"choice\":\"" + (n % 3 == 0 ? "b" : "a") + "\"}}";
+                    HttpResponse<String> s;
+                    try {
+                        s = http.send(HttpRequest.newBuilder(base.resolve("/api/assignments/" + assignment + "/judgement"))
+                                .header("Authorization", auth).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    } catch (IOException e) {
+                        t.errors++;
+                        continue;
+                    }
+                    long c = System.nanoTime();
+                    if (s.statusCode() != 201) {
+                        t.errors++;
+                        continue;
+                    }
+                    t.acknowledged++;
+                    t.clientIds.add(clientId);
+                    if (inWindow && measuring.get()) {
+                        t.addSubmit(c - b);
+                        t.measured++;
+                    }
+                }
+                return t;
+            }));
+        }
+        ready.await();
+        Thread.sleep((long) (options.warmupSeconds() * 1000));
+        measuring.set(true);
+        long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
+        Thread.sleep((long) (options.seconds() * 1000));
+        measuring.set(false);
+        long elapsed = System.nanoTime() - start;
+        long cpu = processCpuNanos() - cpuStart;
+        stop.set(true);
+        List<Tally> tallies = new ArrayList<>();
+        for (Future<Tally> f : futures) tallies.add(f.get(60, TimeUnit.SECONDS));
+        pool.shutdown();
+
+        long measured = tallies.stream().mapToLong(t -> t.measured).sum();
+        long acknowledged = tallies.stream().mapToLong(t -> t.acknowledged).sum();
+        long errors = tallies.stream().mapToLong(t -> t.errors).sum();
+        long[] nexts = concat(tallies, true);
+        long[] submits = concat(tallies, false);
+        long[] all = Arrays.copyOf(nexts, nexts.length + submits.length);
+        System.arraycopy(submits, 0, all, nexts.length, submits.length);
+        Arrays.sort(nexts);
+        Arrays.sort(submits);
+        Arrays.sort(all);
+
+        List<Judgement> stored = store.judgements(ds.id());
+        Set<String> ackedIds = new HashSet<>();
+        tallies.forEach(t -> ackedIds.addAll(t.clientIds));
+        Set<String> storedIds = new HashSet<>(); // client ids are unique across annotators here ("c<i>-<n>")
+        Set<Long> tasksJudged = new HashSet<>();
+        long duplicateTasks = 0;
+        for (Judgement j : stored) {
+            storedIds.add(j.clientId());
+            if (!tasksJudged.add(j.taskId())) duplicateTasks++;
+        }
+        Set<String> lost = ackedIds.stream().filter(id -> !storedIds.contains(id)).limit(5).collect(Collectors.toSet());
+        if (!lost.isEmpty()) log.println("bench serve: LOST acknowledged judgements, e.g. " + lost);
+        if (storedIds.size() != stored.size()) log.println("bench serve: DUPLICATE client ids in the store");
+        if (duplicateTasks > 0) log.println("bench serve: " + duplicateTasks + " tasks judged more than once (overlap is 1)");
+        long storedCount = lost.isEmpty() && storedIds.size() == stored.size() && duplicateTasks == 0 ? stored.size() : -stored.size();
+
+        double seconds = elapsed / 1e9;
+        Result r = new Result(measured / seconds, pct(all, 50), pct(all, 99), pct(nexts, 99), pct(submits, 99), measured,
+                acknowledged, storedCount, errors, ranOut.get());
+        log.printf(Locale.ROOT, "bench serve: %d clients, %.1f s measured after %.1f s warm-up: %d judgements (%d requests)%n",
+                tokens.size(), seconds, options.warmupSeconds(), measured, all.length);
+        log.printf(Locale.ROOT, "bench serve: request latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100));
+        log.printf(Locale.ROOT, "bench serve: next task p50 %.2f / p99 %.2f ms; submit p50 %.2f / p99 %.2f ms%n",
+                pct(nexts, 50), pct(nexts, 99), pct(submits, 50), pct(submits, 99));
+        log.printf(Locale.ROOT, "bench serve: process CPU %.2f cores busy, %.2f ms CPU per judgement (clients and server together)%n",
+                cpu / (double) elapsed, measured == 0 ? Double.NaN : cpu / 1e6 / measured);
+        log.printf(Locale.ROOT, "bench serve: acknowledged %d, stored %d, errors %d%s%n", acknowledged, stored.size(), errors,
+                ranOut.get() ? " (ran out of tasks: seed more with --tasks)" : "");
+        return r;
+    }
+
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    private static long[] concat(List<Tally> tallies, boolean next) {
+        int n = tallies.stream().mapToInt(t -> next ? t.nextCount : t.submitCount).sum();
+        long[] out = new long[n];
+        int at = 0;
+        for (Tally t : tallies) {
+            long[] src = next ? t.next : t.submit;
+            int len = next ? t.nextCount : t.submitCount;
+            System.arraycopy(src, 0, out, at, len);
+            at += len;
+        }
+        return out;
+    }
+
+    /** The p-th percentile (nearest rank) of sorted nanoseconds, in milliseconds; NaN when empty. */
+    static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) return Double.NaN;
+        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))] / 1e6;
+    }
+}
