@@ -12,8 +12,11 @@ public sealed interface KlController permits KlController.Fixed, KlController.Ad
     /** Updates β after a batch of {@code episodes} whose mean sequence KL was {@code kl}. */
     void update(double kl, int episodes);
 
+    /** β at full precision, for checkpoints. */
+    double state();
+
     /** Restores β from a checkpoint. */
-    void restore(float beta);
+    void restore(double beta);
 
     static KlController of(float initialBeta, Float targetKl, float horizon) {
         return targetKl == null ? new Fixed(initialBeta) : new Adaptive(initialBeta, targetKl, horizon);
@@ -31,7 +34,9 @@ public sealed interface KlController permits KlController.Fixed, KlController.Ad
 
         @Override public void update(double kl, int episodes) {}
 
-        @Override public void restore(float b) { this.beta = b; }
+        @Override public double state() { return beta; }
+
+        @Override public void restore(double b) { this.beta = (float) b; }
     }
 
     final class Adaptive implements KlController {
@@ -55,6 +60,8 @@ public sealed interface KlController permits KlController.Fixed, KlController.Ad
             beta *= 1 + error * episodes / horizon;
         }
 
-        @Override public void restore(float b) { this.beta = b; }
+        @Override public double state() { return beta; }
+
+        @Override public void restore(double b) { this.beta = b; }
     }
 }

@@ -9,7 +9,8 @@ public final class RunningMoments {
 
     public RunningMoments() {}
 
-    public RunningMoments(double mean, double var, double count) {
+    /** Restores the state saved with a checkpoint. */
+    public void restore(double mean, double var, double count) {
         this.mean = mean;
         this.var = var;
         this.count = count;

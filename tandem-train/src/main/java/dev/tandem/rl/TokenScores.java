@@ -1,0 +1,59 @@
+package dev.tandem.rl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.tandem.model.Llama;
+import dev.tandem.model.SequenceBatch;
+
+/**
+ * One batched forward over prompt + response rows giving, per response token, the log-prob of the token, optionally
+ * the entropy of the predicting distribution and the scalar (value) head — all [B, Tr], zero on padding. The value
+ * at token t is read at the position that predicts t, i.e. it values the state before t is chosen.
+ */
+public final class TokenScores {
+    private TokenScores() {}
+
+    public record Out(NDArray logp, NDArray entropy, NDArray values) {}
+
+    public static Out forward(Llama model, SequenceBatch batch, float temperature, boolean withEntropy,
+            boolean withValues) {
+        NDArray hidden = model.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        NDArray h = batch.responsePredictors(hidden);                                  // [B, Tr, D]
+        NDArray logits = model.logits(h);                                              // [B, Tr, V]
+        if (temperature != 1f) logits = logits.div(temperature);
+        NDArray all = logits.logSoftmax(-1);
+        NDArray mask = batch.responseMask();
+        NDArray logp = all.gather(batch.targets().expandDims(-1), -1).squeeze(-1).mul(mask);
+        NDArray entropy = withEntropy ? all.exp().mul(all).sum(new int[] {-1}).neg().mul(mask) : null;
+        NDArray values = withValues ? model.scalar(h).mul(mask) : null;
+        return new Out(logp, entropy, values);
+    }
+
+    /** Value head only (a separate value model). */
+    public static NDArray values(Llama valueModel, SequenceBatch batch) {
+        NDArray hidden = valueModel.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        return valueModel.scalar(batch.responsePredictors(hidden)).mul(batch.responseMask());
+    }
+
+    /** A [B, Tr] array cut into ragged rows of the given lengths. */
+    public static float[][] rows(NDArray a, int[][] responses) {
+        float[] flat = a.toFloatArray();
+        int tr = (int) a.getShape().get(1);
+        float[][] out = new float[responses.length][];
+        for (int b = 0; b < responses.length; b++) {
+            out[b] = java.util.Arrays.copyOfRange(flat, b * tr, b * tr + responses[b].length);
+        }
+        return out;
+    }
+
+    /** Ragged rows (selected by {@code rows}) padded with zeros into a [n, width] array. */
+    public static NDArray padded(NDManager m, float[][] values, int[] rows, int width) {
+        float[] flat = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            float[] r = values[rows[i]];
+            System.arraycopy(r, 0, flat, i * width, Math.min(r.length, width));
+        }
+        return m.create(flat, new Shape(rows.length, width));
+    }
+}
