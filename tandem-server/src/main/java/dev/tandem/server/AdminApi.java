@@ -45,7 +45,11 @@ final class AdminApi {
     private final long maxBody;
     private final ServerConfig config;
 
-    AdminApi(FeedbackStore store, ObjectMapper mapper, PayloadCodec codec, LabelApi labels, ServerConfig config) {
+    private final java.util.function.LongConsumer revoked;
+
+    AdminApi(FeedbackStore store, ObjectMapper mapper, PayloadCodec codec, LabelApi labels, ServerConfig config,
+             java.util.function.LongConsumer revoked) {
+        this.revoked = revoked;
         this.store = store;
         this.mapper = mapper;
         this.codec = codec;
@@ -323,7 +327,9 @@ final class AdminApi {
 
     private void revokeTokens(Context ctx, Principal who) {
         Annotator a = requireAnnotator(Json.id(ctx, "annotatorId"));
-        ctx.json(Map.of("annotatorId", a.id(), "revoked", store.revokeTokens(a.id())));
+        int n = store.revokeTokens(a.id());
+        revoked.accept(a.id()); // the server's token cache forgets them now
+        ctx.json(Map.of("annotatorId", a.id(), "revoked", n));
     }
 
     private Annotator requireAnnotator(long id) {

@@ -1,6 +1,5 @@
 package dev.tandem.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.feedback.AnnotatorKind;
 import dev.tandem.feedback.Dataset;
@@ -14,10 +13,6 @@ import dev.tandem.feedback.store.FeedbackStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -155,66 +150,63 @@ public final class ServeBenchmark {
     }
 
     private Result load(URI base, Dataset ds, List<String> tokens) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean ranOut = new AtomicBoolean();
         CountDownLatch ready = new CountDownLatch(tokens.size());
         ExecutorService pool = Executors.newFixedThreadPool(tokens.size());
         List<Future<Tally>> futures = new ArrayList<>();
-        URI next = base.resolve("/api/datasets/" + ds.id() + "/next");
+        String next = "/api/datasets/" + ds.id() + "/next";
         for (int i = 0; i < tokens.size(); i++) {
-            String auth = "Bearer " + tokens.get(i);
+            String token = tokens.get(i);
             String prefix = "c" + i + "-";
             futures.add(pool.submit(() -> {
                 Tally t = new Tally();
-                ready.countDown();
-                ready.await();
-                for (int n = 0; !stop.get(); n++) {
-                    boolean inWindow = measuring.get();
-                    long a = System.nanoTime();
-                    HttpResponse<String> r;
-                    try {
-                        r = http.send(HttpRequest.newBuilder(next).header("Authorization", auth).GET().build(),
-                                HttpResponse.BodyHandlers.ofString());
-                    } catch (IOException e) {
-                        t.errors++;
-                        continue;
-                    }
-                    long b = System.nanoTime();
-                    if (inWindow) t.addNext(b - a);
-                    if (r.statusCode() == 204) {
-                        ranOut.set(true);
-                        break;
-                    }
-                    if (r.statusCode() != 200) {
-                        t.errors++;
-                        continue;
-                    }
-                    JsonNode task = mapper.readTree(r.body());
-                    long assignment = task.get("assignment").get("id").asLong();
-                    String clientId = prefix + n;
-                    String body = "{\"clientId\":\"" + clientId + "\",\"durationMillis\":" + (1000 + n % 5000)
-                            + ",\"payload\":{\"kind\":\"pairwise\",\"choice\":\"" + (n % 3 == 0 ? "b" : "a") + "\"}}";
-                    HttpResponse<String> s;
-                    try {
-                        s = http.send(HttpRequest.newBuilder(base.resolve("/api/assignments/" + assignment + "/judgement"))
-                                .header("Authorization", auth).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                    } catch (IOException e) {
-                        t.errors++;
-                        continue;
-                    }
-                    long c = System.nanoTime();
-                    if (s.statusCode() != 201) {
-                        t.errors++;
-                        continue;
-                    }
-                    t.acknowledged++;
-                    t.clientIds.add(clientId);
-                    if (inWindow && measuring.get()) {
-                        t.addSubmit(c - b);
-                        t.measured++;
+                try (LoopbackHttp http = new LoopbackHttp(base)) {
+                    ready.countDown();
+                    ready.await();
+                    for (int n = 0; !stop.get(); n++) {
+                        boolean inWindow = measuring.get();
+                        long a = System.nanoTime();
+                        LoopbackHttp.Reply r;
+                        try {
+                            r = http.get(next, token);
+                        } catch (IOException e) {
+                            t.errors++;
+                            continue;
+                        }
+                        long b = System.nanoTime();
+                        if (inWindow) t.addNext(b - a);
+                        if (r.status() == 204) {
+                            ranOut.set(true);
+                            break;
+                        }
+                        if (r.status() != 200) {
+                            t.errors++;
+                            continue;
+                        }
+                        long assignment = mapper.readTree(r.body()).get("assignment").get("id").asLong();
+                        String clientId = prefix + n;
+                        String body = "{\"clientId\":\"" + clientId + "\",\"durationMillis\":" + (1000 + n % 5000)
+                                + ",\"payload\":{\"kind\":\"pairwise\",\"choice\":\"" + (n % 3 == 0 ? "b" : "a") + "\"}}";
+                        LoopbackHttp.Reply s;
+                        try {
+                            s = http.post("/api/assignments/" + assignment + "/judgement", token, body);
+                        } catch (IOException e) {
+                            t.errors++;
+                            continue;
+                        }
+                        long c = System.nanoTime();
+                        if (s.status() != 201) {
+                            t.errors++;
+                            continue;
+                        }
+                        t.acknowledged++;
+                        t.clientIds.add(clientId);
+                        if (inWindow && measuring.get()) {
+                            t.addSubmit(c - b);
+                            t.measured++;
+                        }
                     }
                 }
                 return t;

@@ -69,8 +69,8 @@ public final class TandemServer implements AutoCloseable {
         PayloadCodec codec = new PayloadCodec();
         SingleWriter writer = SingleWriter.create(config.singleWriter());
         LabelApi labels = new LabelApi(store, mapper, codec, config, writer);
-        AdminApi admin = new AdminApi(store, mapper, codec, labels, config);
         Guard guard = new Guard(store, new TokenBucketLimiter(config.rateLimit()));
+        AdminApi admin = new AdminApi(store, mapper, codec, labels, config, guard::forget);
         Map<String, String> headers = securityHeaders();
         List<String> registered = Collections.synchronizedList(new ArrayList<>());
 
