@@ -1,0 +1,40 @@
+package dev.tandem.reward;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A reward model being trained: its parameters live on the tensor engine and {@link #rewards} is differentiable, so
+ * {@link RewardTrainer} runs the same step (rewards, {@link TensorLosses}, backward, clipping, AdamW) for every kind.
+ */
+public interface Trainable extends AutoCloseable {
+
+    /** {@code linear} or {@code transformer}. */
+    String kind();
+
+    /** The trainable parameters (gradients attached). */
+    List<NDArray> parameters();
+
+    /** The manager the parameters live in; per-step arrays go into sub-managers of it. */
+    NDManager manager();
+
+    /** Rewards [rows] of (prompt, response) rows, computed in {@code m}; differentiable inside a gradient collector. */
+    NDArray rewards(NDManager m, List<String> prompts, List<String> responses);
+
+    /** A scorer reflecting the current parameters (for validation and the final evaluation). */
+    RewardModel current();
+
+    /** Saves the current model to {@code dir} in its own format (atomic). */
+    void save(Path dir, long step, Map<String, String> metadata) throws IOException;
+
+    /** Replaces the parameters with those of a model saved by {@link #save} (for {@code --resume}). */
+    void load(Path dir) throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,97 @@
+package dev.tandem.reward;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.model.Checkpoint;
+import dev.tandem.model.Models;
+import dev.tandem.train.MetricsLog;
+import dev.tandem.train.RunDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The transformer reward model on the stories260K backbone: training lowers the loss; checkpoints; tokenizers. */
+class TransformerRewardModelTest {
+    @TempDir Path tmp;
+
+    static TransformerRewardModel fromStories(int maxPrompt, int maxResponse) throws IOException {
+        TestData.stories260K();
+        try (Models.Loaded backbone = Models.load("stories260K", null)) {
+            return TransformerRewardModel.fromBackbone(backbone, maxPrompt, maxResponse);
+        }
+    }
+
+    @Test
+    void shortRunLowersTheLossAndRoundTrips() throws Exception {
+        PreferenceData data = RewardTrainerTest.ukpSubset(48);
+        TrainConfig cfg = TrainConfig.transformerDefaults().withEpochs(6).withBatch(8, 1).withLearningRate(3e-3f);
+        RunDirectory run = RunDirectory.create(tmp.resolve("run"));
+        Evaluation.Report before, after;
+        float[] trainedScores;
+        List<String> ps = List.of("Debate: x\nStance: y", "Debate: x\nStance: y");
+        List<String> rs = List.of("A careful argument with evidence.", "no");
+        try (TrainableTransformer t = new TrainableTransformer(fromStories(16, 48))) {
+            before = Evaluation.evaluate(t.current(), data, 32);
+            // the head starts at zero (InstructGPT-style init from the language model): every reward is 0
+            assertEquals(Math.log(2), before.loss(), 1e-6);
+            RewardTrainer.train(t, data, null, cfg, run, Map.of(), false, null);
+            after = Evaluation.evaluate(t.current(), data, 32);
+            trainedScores = t.current().score(ps, rs);
+        }
+        assertTrue(after.loss() < before.loss() - 0.05, "training loss " + before.loss() + " -> " + after.loss());
+        List<Map<String, Object>> rows = MetricsLog.read(run.metrics());
+        assertEquals(36, rows.size());
+        // the saved model is a reward checkpoint and scores as the trained one did
+        Checkpoint.Info info = Checkpoint.info(run.dir().resolve("model"));
+        assertEquals("reward", info.metadata().get("kind"));
+        assertTrue(info.scalarHead());
+        try (RewardModel loaded = RewardModels.load(run.dir())) {
+            assertTrue(loaded instanceof TransformerRewardModel);
+            assertArrayEquals(trainedScores, loaded.score(ps, rs), 1e-5f);
+        }
+    }
+
+    @Test
+    void paddingDoesNotChangeARowsReward() throws Exception {
+        try (TransformerRewardModel m = fromStories(32, 32)) {
+            // a non-zero head so rewards differ
+            float[] w = new float[m.model().config().dim()];
+            for (int i = 0; i < w.length; i++) w[i] = (float) Math.sin(i);
+            m.model().parameters().get(dev.tandem.model.Llama.HEAD_WEIGHT).set(w);
+            float[] alone = m.score(List.of("Once upon a time"), List.of("there was a cat."));
+            float[] batched = m.score(List.of("A much longer prompt about a dog and a cat and a bird", "Once upon a time"),
+                    List.of("short", "there was a cat."));
+            assertEquals(alone[0], batched[1], 1e-4f);
+        }
+    }
+
+    @Test
+    void aMismatchedTokenizerIsRefused() throws Exception {
+        Path dir = tmp.resolve("rm");
+        try (TransformerRewardModel m = fromStories(16, 16)) {
+            m.save(dir, 0, Map.of());
+        }
+        Path tok = TestData.stories260K();
+        // the checkpoint's own tokenizer is accepted explicitly too
+        RewardModels.load(dir, tok).close();
+        byte[] bytes = Files.readAllBytes(tok);
+        bytes[bytes.length - 1] ^= 1;
+        Path other = Files.write(tmp.resolve("tok512.bin"), bytes);
+        var e = assertThrows(IOException.class, () -> RewardModels.load(dir, other));
+        assertTrue(e.getMessage().contains("does not match"), e.getMessage());
+        // a language-model checkpoint is not a reward model
+        Path lm = tmp.resolve("lm");
+        try (Models.Loaded backbone = Models.load("stories260K", null)) {
+            Checkpoint.save(backbone.model(), lm, backbone.tokenizerFile(), "llama2c", 0, Map.of("kind", "policy"));
+        }
+        var e2 = assertThrows(IOException.class, () -> RewardModels.load(lm));
+        assertTrue(e2.getMessage().contains("not a reward model"), e2.getMessage());
+    }
+}
