@@ -63,7 +63,10 @@ class SqliteFeedbackStoreTest extends FeedbackStoreContract {
         });
         List<Annotator> people = new ArrayList<>();
         for (int i = 0; i < 6; i++) people.add(store.createAnnotator("p" + i, AnnotatorKind.SIMULATED));
-        try (FeedbackStore second = JdbcFeedbackStore.open(db.url())) {
+        // Both stores must read the same clock, as two processes on one machine do. (With the system clock here and
+        // the test's 2025 clock in `store`, the second store saw every lease of the first as long expired, reclaimed
+        // it and handed the task out again: late answers are kept, so 60 tasks got 63-66 judgements.)
+        try (FeedbackStore second = JdbcFeedbackStore.open(StoreConfig.of(db.url()).withClock(clock))) {
             ExecutorService pool = Executors.newFixedThreadPool(6);
             List<Future<Integer>> done = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
