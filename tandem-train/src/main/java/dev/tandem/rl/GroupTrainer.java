@@ -91,7 +91,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
         List<Double> ratios = new ArrayList<>(), approx = new ArrayList<>();
         double loss = 0, clip = 0, entropy = 0, gradNorm = 0, tokenKl = 0;
         float lr = 0;
-        int n = 0;
+        int n = 0, skipped = 0;
         for (int epoch = 0; epoch < c.epochs(); epoch++) {
             int[] perm = Seeds.permutation(b, Seeds.mix(c.seed(), step, 2, epoch));
             for (int q = 0; q < c.minibatches(); q++) {
@@ -113,7 +113,13 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
                         ent = Masked.mean(out.entropy(), batch.responseMask());
                         gc.backward(terms.loss());
                     }
-                    gradNorm += Gradients.clipNorm(policyParams, c.maxGradNorm());
+                    float norm = Gradients.clipNorm(policyParams, c.maxGradNorm());
+                    if (!Float.isFinite(norm)) {
+                        skipped++;
+                        warnings.nonFinite(step, "gradient norm " + norm);
+                        continue;
+                    }
+                    gradNorm += norm;
                     lr = Schedules.warmupCosine(policyOpt.steps(), c.warmupSteps(), totalUpdates, c.learningRate(),
                             c.minLrRatio());
                     policyOpt.step(lr);
@@ -128,6 +134,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
             }
         }
         long t3 = System.nanoTime();
+        n = Math.max(n, 1);
 
         double meanKl = mean(seqKl), meanRaw = mean(raw);
         double ratioMean = ratios.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
@@ -148,6 +155,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
         mtr.put("completion_length", rollout.meanLength());
         mtr.put("response/length_mean", rollout.meanLength());
         mtr.put("grad_norm", gradNorm / n);
+        mtr.put("policy/skipped_updates", (double) skipped);
         mtr.put("lr", (double) lr);
         mtr.put("time/generate", (t1 - t0) / 1e9);
         mtr.put("time/score", (t2 - t1) / 1e9);

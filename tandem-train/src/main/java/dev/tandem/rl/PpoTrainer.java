@@ -183,7 +183,7 @@ public final class PpoTrainer extends PolicyTrainer {
         long totalUpdates = (long) cfg.steps() * cfg.epochs() * cfg.minibatches();
         List<Double> ratios = new ArrayList<>(), approx = new ArrayList<>();
         double pgLoss = 0, vfLoss = 0, pgClip = 0, vfClip = 0, entropy = 0, gradNorm = 0, ratioSq = 0;
-        int n = 0;
+        int n = 0, skipped = 0;
         boolean stopped = false;
         float lr = 0;
         outer:
@@ -214,8 +214,14 @@ public final class PpoTrainer extends PolicyTrainer {
                         if (cfg.entCoef() > 0) loss = loss.sub(ent.mul(cfg.entCoef()));
                         gc.backward(loss);
                     }
-                    gradNorm += Gradients.clipNorm(policyParams, cfg.maxGradNorm());
-                    if (valueOpt != null) Gradients.clipNorm(valueParams, cfg.maxGradNorm());
+                    float norm = Gradients.clipNorm(policyParams, cfg.maxGradNorm());
+                    float valueNorm = valueOpt == null ? 0f : Gradients.clipNorm(valueParams, cfg.maxGradNorm());
+                    if (!Float.isFinite(norm) || !Float.isFinite(valueNorm)) {
+                        skipped++;
+                        warnings.nonFinite(step, "gradient norm " + norm + (valueOpt == null ? "" : ", value " + valueNorm));
+                        continue;
+                    }
+                    gradNorm += norm;
                     lr = Schedules.warmupCosine(policyOpt.steps(), cfg.warmupSteps(), totalUpdates, cfg.learningRate(),
                             cfg.minLrRatio());
                     policyOpt.step(lr);
@@ -238,12 +244,14 @@ public final class PpoTrainer extends PolicyTrainer {
             }
         }
         Map<String, Double> mtr = new LinkedHashMap<>();
-        double ratioMean = ratios.stream().mapToDouble(Double::doubleValue).sum() / n;
+        n = Math.max(n, 1);
+        double ratioMean = ratios.isEmpty() ? Double.NaN : ratios.stream().mapToDouble(Double::doubleValue).sum() / ratios.size();
         mtr.put("policy/approxkl_avg", approx.stream().mapToDouble(Double::doubleValue).sum() / n);
         mtr.put("policy/clipfrac_avg", pgClip / n);
         mtr.put("policy/entropy_avg", entropy / n);
         mtr.put("policy/early_stop", stopped ? 1.0 : 0.0);
         mtr.put("policy/updates", (double) n);
+        mtr.put("policy/skipped_updates", (double) skipped);
         mtr.put("loss/policy_avg", pgLoss / n);
         mtr.put("loss/value_avg", vfLoss / n);
         mtr.put("val/clipfrac_avg", vfClip / n);

@@ -17,7 +17,7 @@ import java.util.Set;
 public final class TrainingWarnings {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingWarnings.class);
 
-    public enum Kind { NEGATIVE_KL, RATIO_FAR_FROM_ONE, ENTROPY_COLLAPSE, EOS_COLLAPSE, LENGTH_LIMIT_COLLAPSE, REWARD_HACKING }
+    public enum Kind { NON_FINITE_GRADIENT, NEGATIVE_KL, RATIO_FAR_FROM_ONE, ENTROPY_COLLAPSE, EOS_COLLAPSE, LENGTH_LIMIT_COLLAPSE, REWARD_HACKING }
 
     /**
      * One step's statistics. NaN marks what an algorithm does not measure.
@@ -74,14 +74,24 @@ public final class TrainingWarnings {
         }
     }
 
+    /** A minibatch whose gradients were not finite; its update was skipped. */
+    public void nonFinite(long step, String what) {
+        warn(Kind.NON_FINITE_GRADIENT, step, "non-finite gradients (" + what + "); the update was skipped",
+                "lower the learning rate; check the reward model for NaN or huge scores (try reward clipping)");
+    }
+
     private void warn(Kind kind, Observation o, String what, String hint) {
+        warn(kind, o.step(), what, hint);
+    }
+
+    private void warn(Kind kind, long step, String what, String hint) {
         if (!fired.add(kind)) return;
-        String message = "step " + o.step() + ": " + what + ". Hint: " + hint + ".";
+        String message = "step " + step + ": " + what + ". Hint: " + hint + ".";
         messages.add(message);
         LOG.warn(message);
     }
 
-    public Set<Kind> fired() { return EnumSet.copyOf(fired.isEmpty() ? EnumSet.noneOf(Kind.class) : fired); }
+    public Set<Kind> fired() { return EnumSet.copyOf(fired); }
 
     public List<String> messages() { return List.copyOf(messages); }
 
