@@ -17,10 +17,12 @@ public final class Main implements Runnable {
 
     /** Subcommands, in the order {@code --help} lists them. */
     static final Object[] SUBCOMMANDS = {
+        new DemoCommand(),
         new GenerateCommand(),
         new BenchCommand(),
         new ImportCommand(),
         new ExportCommand(),
+        new RmCommand(),
         new ServeCommand(),
     };
 
