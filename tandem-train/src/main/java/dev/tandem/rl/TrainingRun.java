@@ -71,7 +71,8 @@ public final class TrainingRun implements AutoCloseable {
     public static TrainingRun open(Path path, Object spec, boolean resume, int keepCheckpoints) throws IOException {
         if (keepCheckpoints < 1) throw new IllegalArgumentException("keep at least one checkpoint");
         RunDirectory dir = RunDirectory.create(path);
-        ObjectNode wanted = JSON.valueToTree(spec);
+        // through text, so numbers compare as they will read back from config.json (floats become doubles)
+        ObjectNode wanted = (ObjectNode) JSON.readTree(JSON.writeValueAsString(spec));
         boolean exists = Files.exists(dir.config()) || Files.exists(dir.metrics());
         Path latest = null;
         if (resume) {

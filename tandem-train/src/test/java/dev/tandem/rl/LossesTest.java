@@ -252,4 +252,52 @@ class LossesTest {
         assertEquals(1.5811388, r.std(), 1e-7);
         assertEquals(5.0, r.count(), 0);
     }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // GRPO and RLOO losses
+
+    @Test
+    void grpoLossMatchesHandValues() {
+        // ε = 0.2, β = 0.1, old log-probs 0. Row 0 (A = 1, two tokens), row 1 (A = −2, one token, then padding).
+        //   r0t0: ratio 1.5, ref 0:      −min(1.5, 1.2) = −1.2 (clipped); k3 = e^−ln1.5 + ln1.5 − 1 = 0.0721318
+        //   r0t1: ratio 1,   ref ln 0.5: −1;                               k3 = 0.5 + ln2 − 1 = 0.1931472
+        //   r1t0: ratio 0.5, ref 0:      −min(−1, −1.6) = 1.6 (clipped);  k3 = 2 − ln2 − 1 = 0.3068528
+        //   per token −surrogate + β·k3: −1.1927868, −0.9806853, 1.6306853
+        //   per sequence means: −1.0867361 and 1.6306853 → loss 0.2719746; clip fraction 2/3
+        //   mean k3 0.1907106; approx KL ½·(ln²1.5 + 0 + ln²0.5)/3 = 0.1074758; mean ratio (1.5 + 1 + 0.5)/3 = 1
+        NDArray logp = a(new float[] {LN1_5, 0, LN0_5, 5f}, 2);
+        logp.setRequiresGradient(true);
+        GroupLoss.Terms t;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            t = GroupLoss.grpo(logp, m.zeros(new Shape(2, 2)), a(new float[] {0, LN0_5, 0, 0}, 2),
+                    m.create(new float[] {1, -2}), a(new float[] {1, 1, 1, 0}, 2), 0.2f, 0.1f);
+            gc.backward(t.loss());
+        }
+        assertEquals(0.2719746f, t.loss().getFloat(), 1e-6f);
+        assertEquals(2f / 3, t.clipFrac().getFloat(), 1e-6f);
+        assertEquals(0.1907106f, t.kl().getFloat(), 1e-6f);
+        assertEquals(0.1074758f, t.approxKl().getFloat(), 1e-6f);
+        assertEquals(1f, t.ratioMean().getFloat(), 1e-6f);
+        // gradients: clipped tokens keep only β·dk3/dlogp = β·(1 − e^(ref−logp)), scaled by 1/(tokens · rows):
+        //   r0t0: 0.1·(1 − 2/3)/4 = 0.0083333;   r0t1: (−A·ratio + 0.1·(1 − 0.5))/4 = (−1 + 0.05)/4 = −0.2375
+        //   r1t0: 0.1·(1 − 2)/2 = −0.05;          r1t1: padding, 0
+        assertArrayEquals(new float[] {0.0083333f, -0.2375f, -0.05f, 0}, logp.getGradient().toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void rlooLossUsesSequenceRatios() {
+        // sequence ratios exp(Σ new − Σ old): 1.5 (A = 1), 0.5 (A = −2), 1.1 (A = 3); ε = 0.2
+        //   max(−1.5, −1.2) = −1.2 (clipped), max(1, 1.6) = 1.6 (clipped), max(−3.3, −3.3) = −3.3
+        //   loss = (−1.2 + 1.6 − 3.3)/3 = −0.9666667; clip fraction 2/3
+        //   approx KL ½·(ln²1.5 + ln²0.5 + ln²1.1)/3 = 0.1089898; mean ratio 3.1/3 = 1.0333333
+        // each row's log-prob is split over two tokens (padding ignored) to check the sums
+        float h15 = LN1_5 / 2;
+        NDArray logp = a(new float[] {h15, h15, LN0_5, 9f, LN1_1, 0}, 3);
+        GroupLoss.Terms t = GroupLoss.rloo(logp, m.zeros(new Shape(3, 2)), m.create(new float[] {1, -2, 3}),
+                a(new float[] {1, 1, 1, 0, 1, 1}, 3), 0.2f);
+        assertEquals(-0.9666667f, t.loss().getFloat(), 1e-6f);
+        assertEquals(2f / 3, t.clipFrac().getFloat(), 1e-6f);
+        assertEquals(0.1089898f, t.approxKl().getFloat(), 1e-6f);
+        assertEquals(1.0333333f, t.ratioMean().getFloat(), 1e-6f);
+    }
 }
