@@ -12,7 +12,7 @@ import java.util.Objects;
  * One unit of the reward-model loss: the responses it scores (all replies to one prompt) and what people said
  * about them. Built from {@link PreferenceRecord}s by {@link #expand} according to a {@link LossConfig}.
  */
-public sealed interface Comparison permits Comparison.Preferred, Comparison.Tie, Comparison.Ranking {
+public sealed interface Comparison permits Comparison.Preferred, Comparison.Tie, Comparison.Ranking, Comparison.Rated {
 
     String prompt();
 
@@ -63,6 +63,22 @@ public sealed interface Comparison permits Comparison.Preferred, Comparison.Tie,
         @Override public String toString() {
             return "Ranking[" + responses.size() + " responses, ranks " + Arrays.toString(ranks) + "]";
         }
+    }
+
+    /**
+     * An absolute rating of one response on Tandem's 1..7 scale (a {@code Rating} judgement; several raters'
+     * scores are averaged and rounded by the caller). Trained with a regression or an ordinal loss.
+     */
+    record Rated(String prompt, String response, int score) implements Comparison {
+        public static final int MIN = 1, MAX = 7;
+
+        public Rated {
+            Objects.requireNonNull(prompt, "prompt");
+            Objects.requireNonNull(response, "response");
+            if (score < MIN || score > MAX) throw new IllegalArgumentException("score must be in 1..7, got " + score);
+        }
+
+        @Override public List<String> responses() { return List.of(response); }
     }
 
     /** Comparisons of a data set, with the number of ties dropped. */

@@ -9,9 +9,14 @@ package dev.tandem.reward;
  * @param marginScale       margin for pairs with a preference strength: slightly = 1/3, clearly = 2/3, much = 1, times
  *                          this scale (Llama 2's margin loss {@code -log σ(r_c − r_r − m)}); 0 turns margins off
  * @param centerCoefficient TRL's {@code center_rewards_coefficient}: adds {@code c · (Σ rewards of a comparison)²}
+ * @param ratings           ratings (1..7): regression of the reward on {@code score − 4}, or an ordinal
+ *                          (cumulative-logit) likelihood with cut points halfway between scores, {@code k − 3.5}
  */
 public record LossConfig(TieModel ties, double tieParameter, RankingLoss rankings, double marginScale,
-        double centerCoefficient) {
+        double centerCoefficient, RatingLoss ratings) {
+
+    /** Absolute ratings. */
+    public enum RatingLoss { REGRESSION, ORDINAL }
 
     /** Ties: dropped, or a likelihood with a tie outcome. */
     public enum TieModel { DROP, RAO_KUPPER, DAVIDSON }
@@ -22,6 +27,7 @@ public record LossConfig(TieModel ties, double tieParameter, RankingLoss ranking
     public LossConfig {
         java.util.Objects.requireNonNull(ties, "ties");
         java.util.Objects.requireNonNull(rankings, "rankings");
+        java.util.Objects.requireNonNull(ratings, "ratings");
         if (ties == TieModel.RAO_KUPPER && !(tieParameter > 1)) {
             throw new IllegalArgumentException("Rao-Kupper θ must be > 1, got " + tieParameter);
         }
@@ -38,7 +44,7 @@ public record LossConfig(TieModel ties, double tieParameter, RankingLoss ranking
 
     /** Plain Bradley-Terry: ties dropped, rankings as Plackett-Luce, no margin, no centring. */
     public static LossConfig defaults() {
-        return new LossConfig(TieModel.DROP, 0, RankingLoss.PLACKETT_LUCE, 0, 0);
+        return new LossConfig(TieModel.DROP, 0, RankingLoss.PLACKETT_LUCE, 0, 0, RatingLoss.ORDINAL);
     }
 
     /** The default tie parameter of a tie model: θ = 1.5 (Rao-Kupper), ν = 0.5 (Davidson). */
@@ -51,18 +57,22 @@ public record LossConfig(TieModel ties, double tieParameter, RankingLoss ranking
     }
 
     public LossConfig withTies(TieModel m, double parameter) {
-        return new LossConfig(m, parameter, rankings, marginScale, centerCoefficient);
+        return new LossConfig(m, parameter, rankings, marginScale, centerCoefficient, ratings);
     }
 
     public LossConfig withRankings(RankingLoss r) {
-        return new LossConfig(ties, tieParameter, r, marginScale, centerCoefficient);
+        return new LossConfig(ties, tieParameter, r, marginScale, centerCoefficient, ratings);
     }
 
     public LossConfig withMarginScale(double s) {
-        return new LossConfig(ties, tieParameter, rankings, s, centerCoefficient);
+        return new LossConfig(ties, tieParameter, rankings, s, centerCoefficient, ratings);
+    }
+
+    public LossConfig withRatings(RatingLoss r) {
+        return new LossConfig(ties, tieParameter, rankings, marginScale, centerCoefficient, r);
     }
 
     public LossConfig withCenterCoefficient(double c) {
-        return new LossConfig(ties, tieParameter, rankings, marginScale, c);
+        return new LossConfig(ties, tieParameter, rankings, marginScale, c, ratings);
     }
 }

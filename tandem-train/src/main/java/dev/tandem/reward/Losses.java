@@ -14,7 +14,9 @@ package dev.tandem.reward;
  *       {@code Z = e^{d/2} + e^{−d/2} + ν} (for wins with a margin, d − m in place of d).</li>
  *   <li>Plackett-Luce over a ranking, ties handled as Breslow does:
  *       {@code −Σ_i [r_i − log Σ_{j: rank_j ≥ rank_i} e^{r_j}]}.</li>
- *   <li>Centring (TRL): {@code + c · (Σ_i r_i)²} per comparison.</li>
+ *   <li>Ratings s ∈ 1..7: regression {@code (r − (s − 4))²}, or ordinal (cumulative logit) with cut points
+ *       {@code c_k = k − 3.5}: {@code P(s) = σ(c_s − r) − σ(c_{s−1} − r)}, {@code c_0 = −∞}, {@code c_7 = +∞}.</li>
+ *   <li>Centring (TRL): {@code + c · (Σ_i r_i)²} per comparison of two or more responses.</li>
  * </ul>
  */
 public final class Losses {
@@ -47,10 +49,15 @@ public final class Losses {
             loss = lg[0];
             g[0] = lg[1];
             g[1] = -lg[1];
+        } else if (c instanceof Comparison.Rated q) {
+            double[] lg = cfg.ratings() == LossConfig.RatingLoss.REGRESSION ? regression(r[0], q.score())
+                    : ordinal(r[0], q.score());
+            loss = lg[0];
+            g[0] = lg[1];
         } else {
             loss = plackettLuce(r, ((Comparison.Ranking) c).ranks(), g);
         }
-        if (cfg.centerCoefficient() > 0) {
+        if (cfg.centerCoefficient() > 0 && r.length > 1) {
             double sum = 0;
             for (double v : r) sum += v;
             loss += cfg.centerCoefficient() * sum * sum;
@@ -111,6 +118,28 @@ public final class Losses {
         double ea = Math.exp(a - mx), eb = Math.exp(b - mx), ec = Math.exp(c - mx);
         double s = ea + eb + ec;
         return new double[] {mx + Math.log(s), (ea - eb) / s};
+    }
+
+    /** Regression of a rating: {@code (r − (s − 4))²}. */
+    static double[] regression(double r, int score) {
+        double e = r - (score - 4);
+        return new double[] {e * e, 2 * e};
+    }
+
+    /** The ordinal (cumulative-logit) loss of a rating, cut points {@code k − 3.5} between scores k and k + 1. */
+    static double[] ordinal(double r, int score) {
+        if (score == Comparison.Rated.MIN) {
+            double cut = Comparison.Rated.MIN - 3.5;    // c_1, between 1 and 2
+            return new double[] {softplus(r - cut), sigmoid(r - cut)};
+        }
+        if (score == Comparison.Rated.MAX) {
+            double cut = Comparison.Rated.MAX - 4.5;    // c_6, between 6 and 7
+            return new double[] {softplus(cut - r), -sigmoid(cut - r)};
+        }
+        // P = σ(u + η) − σ(u − η) with u = s − 4 − r (the midpoint of the two cut points minus r), η = 1/2
+        double u = score - 4 - r, eta = 0.5;
+        double logP = u + Math.log(2 * Math.sinh(eta)) - softplus(u + eta) - softplus(u - eta);
+        return new double[] {-logP, 1 - sigmoid(u + eta) - sigmoid(u - eta)};
     }
 
     /**

@@ -34,10 +34,11 @@ public final class TensorLosses {
         }
         NDManager nd = rewards.getManager();
         NDArray r = rewards.reshape(m);
-        int nPref = 0, nTie = 0, nRank = 0, kMax = 2;
+        int nPref = 0, nTie = 0, nRank = 0, nRated = 0, kMax = 2;
         for (Comparison c : batch) {
             if (c instanceof Comparison.Preferred) nPref++;
             else if (c instanceof Comparison.Tie) nTie++;
+            else if (c instanceof Comparison.Rated) nRated++;
             else {
                 nRank++;
                 kMax = Math.max(kMax, c.responses().size());
@@ -48,13 +49,18 @@ public final class TensorLosses {
         long[] rankIdx = new long[nRank * kMax];
         float[] valid = new float[nRank * kMax];
         float[] cover = new float[nRank * kMax * kMax];
+        long[] ratedIdx = new long[nRated];
+        float[] ratedScore = new float[nRated];
         float[] unitOf = new float[batch.size() * m]; // [U, M] one-hot: rows of each comparison, for centring
-        int off = 0, ip = 0, it = 0, ik = 0;
+        int off = 0, ip = 0, it = 0, ik = 0, iq = 0;
         for (int u = 0; u < batch.size(); u++) {
             Comparison c = batch.get(u);
             int k = c.responses().size();
-            for (int j = 0; j < k; j++) unitOf[u * m + off + j] = 1f;
-            if (c instanceof Comparison.Preferred p) {
+            if (k > 1) for (int j = 0; j < k; j++) unitOf[u * m + off + j] = 1f;
+            if (c instanceof Comparison.Rated q) {
+                ratedIdx[iq] = off;
+                ratedScore[iq++] = q.score();
+            } else if (c instanceof Comparison.Preferred p) {
                 pc[ip] = off;
                 pr[ip] = off + 1;
                 margins[ip++] = (float) p.margin();
@@ -71,7 +77,6 @@ public final class TensorLosses {
                         boolean inDen = i < k ? j < k && ranks[j] >= ranks[i] : j == i; // padded rows: self only
                         cover[(base + i) * kMax + j] = inDen ? 1f : 0f;
                     }
-                    if (i >= k) rankIdx[base + i] = off;
                 }
                 ik++;
             }
@@ -110,6 +115,27 @@ public final class TensorLosses {
             NDArray den = e.mul(nd.create(cover, new Shape(nRank, kMax, kMax))).sum(new int[] {2}); // [R, K]
             NDArray logDen = den.log().add(mx);
             NDArray l = logDen.sub(rr).mul(nd.create(valid, new Shape(nRank, kMax)));
+            total = total.add(l.sum());
+        }
+        if (nRated > 0) {
+            NDArray rq = r.take(nd.create(ratedIdx));
+            NDArray s = nd.create(ratedScore);
+            NDArray l;
+            if (cfg.ratings() == LossConfig.RatingLoss.REGRESSION) {
+                l = rq.sub(s.sub(4f)).square();
+            } else {
+                // ordinal: lowest score softplus(r − c_1), highest softplus(c_6 − r), else −log(σ(u + ½) − σ(u − ½))
+                float lo = Comparison.Rated.MIN, hi = Comparison.Rated.MAX;
+                NDArray isLo = s.eq(lo).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                NDArray isHi = s.eq(hi).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                NDArray mid = isLo.add(isHi).neg().add(1f);
+                NDArray u = s.sub(4f).sub(rq);
+                NDArray logP = u.add((float) Math.log(2 * Math.sinh(0.5)))
+                        .sub(Activation.softPlus(u.add(0.5f))).sub(Activation.softPlus(u.sub(0.5f)));
+                l = Activation.softPlus(rq.sub(lo - 3.5f)).mul(isLo)
+                        .add(Activation.softPlus(rq.neg().add(hi - 4.5f)).mul(isHi))
+                        .add(logP.neg().mul(mid));
+            }
             total = total.add(l.sum());
         }
         if (cfg.centerCoefficient() > 0) {

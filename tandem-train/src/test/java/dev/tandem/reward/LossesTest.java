@@ -126,12 +126,33 @@ class LossesTest {
     }
 
     @Test
+    void ratingsByHand() {
+        LossConfig ord = BT, reg = BT.withRatings(LossConfig.RatingLoss.REGRESSION);
+        // regression on score − 4: score 6, reward 1.5 → (1.5 − 2)² = 0.25
+        assertEquals(0.25, loss(new Comparison.Rated("p", "a", 6), reg, 1.5), 1e-12);
+        // ordinal, cut points c_k = k − 3.5: score 4 at reward 0 has P = σ(0.5) − σ(−0.5)
+        double p4 = 1 / (1 + Math.exp(-0.5)) - 1 / (1 + Math.exp(0.5));
+        assertEquals(-Math.log(p4), loss(new Comparison.Rated("p", "a", 4), ord, 0), 1e-12);
+        // score 1 at reward −1: P = σ(c_1 − r) = σ(−2.5 + 1)
+        assertEquals(-Math.log(1 / (1 + Math.exp(1.5))), loss(new Comparison.Rated("p", "a", 1), ord, -1), 1e-12);
+        // score 7 at reward 3: P = 1 − σ(c_6 − r) = σ(3 − 2.5)
+        assertEquals(-Math.log(1 / (1 + Math.exp(-0.5))), loss(new Comparison.Rated("p", "a", 7), ord, 3), 1e-12);
+        // the seven probabilities at any reward sum to one
+        double sum = 0;
+        for (int s = 1; s <= 7; s++) sum += Math.exp(-loss(new Comparison.Rated("p", "a", s), ord, 0.7));
+        assertEquals(1, sum, 1e-12);
+        // centring leaves single ratings alone
+        assertEquals(0.25, loss(new Comparison.Rated("p", "a", 6), reg.withCenterCoefficient(1), 1.5), 1e-12);
+    }
+
+    @Test
     void hostGradientsMatchFiniteDifferences() {
         List<Comparison> cases = List.of(PAIR, new Comparison.Preferred("p", "a", "b", 0.5),
                 new Comparison.Tie("p", "a", "b"),
-                new Comparison.Ranking("p", List.of("a", "b", "c", "d"), new int[] {2, 0, 1, 1}));
+                new Comparison.Ranking("p", List.of("a", "b", "c", "d"), new int[] {2, 0, 1, 1}),
+                new Comparison.Rated("p", "a", 1), new Comparison.Rated("p", "a", 3), new Comparison.Rated("p", "a", 7));
         List<LossConfig> cfgs = List.of(BT.withCenterCoefficient(0.05), BT.withTies(LossConfig.TieModel.RAO_KUPPER, 2),
-                BT.withTies(LossConfig.TieModel.DAVIDSON, 0.7));
+                BT.withTies(LossConfig.TieModel.DAVIDSON, 0.7).withRatings(LossConfig.RatingLoss.REGRESSION));
         for (LossConfig cfg : cfgs) {
             for (Comparison c : cases) {
                 if (c instanceof Comparison.Tie && cfg.ties() == LossConfig.TieModel.DROP) continue;
@@ -157,10 +178,11 @@ class LossesTest {
         List<Comparison> batch = List.of(PAIR, new Comparison.Preferred("p", "c", "d", 2.0 / 3),
                 new Comparison.Ranking("p", List.of("a", "b", "c"), new int[] {1, 0, 2}),
                 new Comparison.Tie("p", "x", "y"),
-                new Comparison.Ranking("p", List.of("a", "b", "c", "d"), new int[] {0, 1, 1, 2}));
-        double[] rewards = {0.5, -0.25, 1.5, 0.1, 0.2, -0.7, 0.9, 0.3, 0.35, -1.1, 0.05, 0.6, 0.0};
+                new Comparison.Ranking("p", List.of("a", "b", "c", "d"), new int[] {0, 1, 1, 2}),
+                new Comparison.Rated("p", "a", 1), new Comparison.Rated("p", "b", 5), new Comparison.Rated("p", "c", 7));
+        double[] rewards = {0.5, -0.25, 1.5, 0.1, 0.2, -0.7, 0.9, 0.3, 0.35, -1.1, 0.05, 0.6, 0.0, -2.0, 1.2, 2.9};
         for (LossConfig cfg : List.of(BT.withTies(LossConfig.TieModel.RAO_KUPPER, 1.5).withCenterCoefficient(0.01),
-                BT.withTies(LossConfig.TieModel.DAVIDSON, 0.5))) {
+                BT.withTies(LossConfig.TieModel.DAVIDSON, 0.5).withRatings(LossConfig.RatingLoss.REGRESSION))) {
             double expected = 0;
             double[] grad = new double[rewards.length];
             int off = 0;
