@@ -60,10 +60,10 @@ public final class RmTrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for splits and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--epochs", description = "Passes over the data (default: 8 linear, 2 transformer).")
+    @Option(names = "--epochs", description = "Passes over the data (default: 4 linear, 2 transformer).")
     Integer epochs;
 
-    @Option(names = "--batch-size", description = "Comparisons per micro-batch (default: 32 linear, 16 transformer).")
+    @Option(names = "--batch-size", description = "Comparisons per micro-batch (default: 64 linear, 16 transformer).")
     Integer batchSize;
 
     @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
@@ -107,6 +107,9 @@ public final class RmTrainCommand implements Callable<Integer> {
 
     @Option(names = "--center-coef", defaultValue = "0", description = "TRL's center_rewards_coefficient (default: ${DEFAULT-VALUE}).")
     double centerCoef;
+
+    @Option(names = "--ratings", defaultValue = "ordinal", description = "Loss for 1..7 ratings: ordinal or regression (default: ${DEFAULT-VALUE}).")
+    String ratings;
 
     @Option(names = "--ensemble", defaultValue = "1", description = "Bootstrap ensemble members (default: ${DEFAULT-VALUE}).")
     int ensemble;
@@ -165,9 +168,14 @@ public final class RmTrainCommand implements Callable<Integer> {
             case "all-pairs" -> LossConfig.RankingLoss.ALL_PAIRS;
             default -> throw new UserException("--rankings must be plackett-luce or all-pairs, got '" + rankings + "'");
         };
+        LossConfig.RatingLoss ratingLoss = switch (ratings) {
+            case "ordinal" -> LossConfig.RatingLoss.ORDINAL;
+            case "regression" -> LossConfig.RatingLoss.REGRESSION;
+            default -> throw new UserException("--ratings must be ordinal or regression, got '" + ratings + "'");
+        };
         try {
             LossConfig loss = new LossConfig(tieModel, tieParam != null ? tieParam : LossConfig.defaultTieParameter(tieModel),
-                    rankingLoss, marginScale, centerCoef);
+                    rankingLoss, marginScale, centerCoef, ratingLoss);
             TrainConfig cfg = new TrainConfig(epochs != null ? epochs : base.epochs(),
                     batchSize != null ? batchSize : base.batchSize(), gradAccum, lr != null ? lr : base.learningRate(),
                     warmupRatio, base.minLrRatio(), weightDecay != null ? weightDecay : base.weightDecay(),

@@ -34,9 +34,9 @@ public record TrainConfig(int epochs, int batchSize, int gradAccumulation, float
         java.util.Objects.requireNonNull(loss, "loss");
     }
 
-    /** Defaults for the sparse linear model: large steps, L2 through weight decay, a few epochs. */
+    /** Defaults for the sparse linear model: large steps, a few epochs (L2 through --weight-decay). */
     public static TrainConfig linearDefaults() {
-        return new TrainConfig(8, 32, 1, 0.01f, 0.05f, 0.1f, 0.0f, 0f, 0, 0, 0, 1, LossConfig.defaults());
+        return new TrainConfig(4, 64, 1, 0.01f, 0.05f, 0.1f, 0.0f, 0f, 0, 0, 0, 1, LossConfig.defaults());
     }
 
     /** Defaults for the transformer (stories260K-sized): batch 16 pairs, 1e-3 peak, clipping at 1. */
