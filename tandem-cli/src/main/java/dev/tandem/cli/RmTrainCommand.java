@@ -123,10 +123,10 @@ public final class RmTrainCommand implements Callable<Integer> {
     @Option(names = "--hash-bits", defaultValue = "18", description = "Linear: 2^N hashed weights (default: ${DEFAULT-VALUE}).")
     int hashBits;
 
-    @Option(names = "--word-ngrams", defaultValue = "2", description = "Linear: word n-grams 1..N (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--word-ngrams", defaultValue = "1", description = "Linear: word n-grams 1..N (default: ${DEFAULT-VALUE}).")
     int wordNgrams;
 
-    @Option(names = "--char-ngrams", defaultValue = "2-5", paramLabel = "MIN-MAX", description = "Linear: character n-grams (default: ${DEFAULT-VALUE}; 0 = none).")
+    @Option(names = "--char-ngrams", defaultValue = "3-5", paramLabel = "MIN-MAX", description = "Linear: character n-grams (default: ${DEFAULT-VALUE}; 0 = none).")
     String charNgrams;
 
     @Option(names = "--no-idf", description = "Linear: no IDF weighting.")

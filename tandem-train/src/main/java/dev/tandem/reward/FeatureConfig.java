@@ -25,9 +25,9 @@ public record FeatureConfig(int hashBits, int wordNgrams, int charMin, int charM
         if (wordNgrams == 0 && charMin == 0 && !surface) throw new IllegalArgumentException("no features enabled");
     }
 
-    /** Word 1-2-grams, character 2-5-grams, sublinear TF-IDF, surface features, 2^20 hashed weights. */
+    /** Words, character 3-5-grams, sublinear TF-IDF, surface features, 2^18 hashed weights. */
     public static FeatureConfig defaults() {
-        return new FeatureConfig(20, 2, 2, 5, true, true, true);
+        return new FeatureConfig(18, 1, 3, 5, true, true, true);
     }
 
     public int hashedDim() { return 1 << hashBits; }
