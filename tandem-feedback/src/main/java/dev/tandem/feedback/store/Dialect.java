@@ -23,6 +23,15 @@ enum Dialect {
     /** Flyway placeholders used by the migrations. */
     Map<String, String> placeholders() { return Map.of("id_pk", idPrimaryKey); }
 
+    /**
+     * Suffix for a SELECT that picks a row to update: PostgreSQL locks the row and skips rows other transactions have
+     * locked ({@code FOR UPDATE OF alias SKIP LOCKED}), so concurrent pickers spread over the queue instead of queueing
+     * on its head. SQLite needs nothing: a write transaction holds the whole database's write lock from BEGIN IMMEDIATE.
+     */
+    String skipLockedRows(String alias) {
+        return this == POSTGRESQL ? " FOR UPDATE OF " + alias + " SKIP LOCKED" : "";
+    }
+
     /** A unique or primary-key constraint was violated. */
     boolean isUniqueViolation(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -31,7 +31,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -55,18 +54,24 @@ import org.slf4j.LoggerFactory;
  * JDBC implementation of {@link FeedbackStore} for SQLite and PostgreSQL with one set of SQL statements
  * (dialect differences live in {@link Dialect}).
  *
- * <p>Durability: each public write runs in its own transaction and commits before returning. SQLite runs in WAL mode
- * with {@code synchronous=FULL}: every commit fsyncs the WAL, so an acknowledged judgement survives not only
- * {@code kill -9} (which NORMAL would already survive in WAL mode, since the WAL write reaches the OS before commit
- * returns) but also a power cut or OS crash. Judgements arrive at human pace and imports are one transaction, so the
- * extra fsync per commit costs nothing noticeable.
+ * <p>Durability: each public write commits before returning. SQLite runs in WAL mode with {@code synchronous=FULL}:
+ * every commit fsyncs the WAL, so an acknowledged judgement survives not only {@code kill -9} (which NORMAL would
+ * already survive in WAL mode, since the WAL write reaches the OS before commit returns) but also a power cut or OS
+ * crash. The labelling writes ({@code nextTask}, {@code submit}, {@code release}, {@code reclaimExpiredLeases}) go
+ * through {@link GroupCommit}: concurrent calls share one transaction and so one fsync, each returning only after
+ * that commit, which is what makes FULL affordable under load (about one fsync per group instead of per call).
  *
  * <p>Concurrency: on SQLite, writers are serialised by one in-process fair lock (SQLite allows a single writer anyway),
- * transactions begin IMMEDIATE and {@code busy_timeout} absorbs writers from other processes (e.g. a CLI import while
- * the server runs); readers use the pool concurrently (WAL). On PostgreSQL, writes run concurrently at READ COMMITTED;
- * correctness of {@code nextTask} rests on a conditional {@code UPDATE tasks SET slots_taken = slots_taken + 1 WHERE
- * id = ? AND slots_taken < overlap} (re-checked by PostgreSQL after a row lock wait), a per-annotator row lock, and the
- * unique constraints; a transaction that loses a race (unique violation, deadlock) is retried.
+ * transactions begin IMMEDIATE, i.e. hold the database's write lock from before their first read, so a read-then-write
+ * such as "pick an open task, take its slot" is atomic against other connections and processes too, and
+ * {@code busy_timeout} absorbs writers from other processes (e.g. a CLI import while the server runs); readers use the
+ * pool concurrently (WAL). On PostgreSQL, writes run concurrently at READ COMMITTED; {@code nextTask} picks with
+ * {@code FOR UPDATE SKIP LOCKED} and takes the slot with a guarded {@code UPDATE tasks SET slots_taken = slots_taken + 1
+ * WHERE id = ? AND slots_taken < overlap} whose row count is checked; a per-annotator row lock serialises one
+ * annotator's calls, and a transaction that loses a race (unique violation, deadlock) is retried.
+ *
+ * <p>Picking a task reads the first entry of the partial index {@code tasks_open} (migration V2), which holds exactly
+ * the open non-gold tasks in serving order, so its cost does not grow with the number of finished tasks.
  */
 public final class JdbcFeedbackStore implements FeedbackStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcFeedbackStore.class);
@@ -78,7 +83,18 @@ public final class JdbcFeedbackStore implements FeedbackStore {
     private final RandomGenerator random;
     private final SecureRandom tokenRandom = new SecureRandom();
     private final ReentrantLock writeLock; // SQLite only
+    private final GroupCommit groupCommit; // SQLite only: nextTask, submit, release, reclaim
     private final PayloadCodec codec = new PayloadCodec();
+
+    // Caches for the labelling hot path (see RowCache), small on purpose (whatever they hold outlives young GCs and
+    // is copied by them; tasks are served in order, so a prompt's rows are wanted together). Prompts and responses never change;
+    // annotators are never deleted; dataset settings are re-read at least every second (changes made through this
+    // store are seen at once, changes by another process within a second).
+    private static final long DATASET_MAX_AGE_NANOS = 1_000_000_000L;
+    private final RowCache<Prompt> prompts = new RowCache<>(4_096, Long.MAX_VALUE);
+    private final RowCache<Response> responses = new RowCache<>(16_384, Long.MAX_VALUE);
+    private final RowCache<Dataset> datasetSettings = new RowCache<>(1_000, DATASET_MAX_AGE_NANOS);
+    private final java.util.Set<Long> knownAnnotators = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private JdbcFeedbackStore(HikariDataSource dataSource, Dialect dialect, StoreConfig config) {
         this.dataSource = dataSource;
@@ -86,6 +102,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         this.clock = config.clock();
         this.random = config.random();
         this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
+        this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(dataSource, writeLock, "tandem-feedback-writer") : null;
     }
 
     /** Opens (and migrates) the store at {@code config.jdbcUrl()}. */
@@ -105,6 +122,8 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             hc.addDataSourceProperty("busy_timeout", "30000");
             hc.addDataSourceProperty("foreign_keys", "true");
             hc.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+            // ids come from INSERT ... RETURNING; without this the driver regex-scans every statement's SQL for INSERT
+            hc.addDataSourceProperty("jdbc.get_generated_keys", "false");
         } else {
             hc.setDriverClassName("org.postgresql.Driver");
             schema = queryParameter(config.jdbcUrl(), "currentSchema");
@@ -159,6 +178,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public void close() {
+        if (groupCommit != null) groupCommit.close(); // finishes the queued writes first
         dataSource.close();
     }
 
@@ -171,18 +191,18 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @FunctionalInterface
     interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
+        T run(Tx db) throws SQLException;
     }
 
     /** Wraps an SQLException thrown inside a BatchWriter call so it can cross a java.util.function boundary. */
-    private static final class SqlFailure extends RuntimeException {
+    static final class SqlFailure extends RuntimeException {
         SqlFailure(SQLException cause) { super(cause); }
         SQLException sql() { return (SQLException) getCause(); }
     }
 
     private <T> T read(SqlWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
-            return work.run(c);
+            return work.run(Tx.of(c));
         } catch (SQLException e) {
             throw new StorageException("database read failed: " + e.getMessage(), e);
         } catch (SqlFailure e) {
@@ -199,8 +219,9 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             if (writeLock != null) writeLock.lock();
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
+                Tx tx = Tx.cached(c); // statements reused within the transaction (imports repeat a few thousand times)
                 try {
-                    T result = work.run(c);
+                    T result = work.run(tx);
                     c.commit();
                     return result;
                 } catch (SQLException | RuntimeException e) {
@@ -213,6 +234,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
                     }
                     throw sql;
                 } finally {
+                    tx.closeStatements();
                     c.setAutoCommit(true);
                 }
             } catch (SQLException e) {
@@ -223,6 +245,15 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         }
     }
 
+    /**
+     * The labelling writes (lease, submit, release, reclaim): on SQLite through {@link GroupCommit} (many callers'
+     * operations share one transaction and one fsync, each acknowledged only after the commit); on PostgreSQL,
+     * which runs writers concurrently and groups concurrent commits itself, as an ordinary retryable transaction.
+     */
+    private <T> T hot(SqlWork<T> work) {
+        return groupCommit != null ? groupCommit.call(work::run) : write(true, work);
+    }
+
     private static void rollbackQuietly(Connection c, Exception cause) {
         try {
             c.rollback();
@@ -231,60 +262,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         }
     }
 
-    // ------------------------------------------------------------------ small JDBC helpers
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            if (a == null) ps.setNull(i + 1, Types.NULL);
-            else if (a instanceof Long l) ps.setLong(i + 1, l);
-            else if (a instanceof Integer n) ps.setInt(i + 1, n);
-            else if (a instanceof Double d) ps.setDouble(i + 1, d);
-            else if (a instanceof Boolean b) ps.setInt(i + 1, b ? 1 : 0);
-            else ps.setString(i + 1, a.toString());
-        }
-        return ps;
-    }
-
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args)) {
-            return ps.executeUpdate();
-        }
-    }
-
-    /** INSERT ... RETURNING id (SQLite >= 3.35 and PostgreSQL). */
-    private static long insert(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql + " RETURNING id", args); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) throw new SQLException("INSERT returned no id: " + sql);
-            return rs.getLong(1);
-        }
-    }
-
-    @FunctionalInterface
-    interface RowMapper<T> {
-        T map(ResultSet rs) throws SQLException;
-    }
-
-    private static <T> List<T> list(Connection c, RowMapper<T> mapper, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            List<T> out = new ArrayList<>();
-            while (rs.next()) out.add(mapper.map(rs));
-            return out;
-        }
-    }
-
-    private static <T> Optional<T> one(Connection c, RowMapper<T> mapper, String sql, Object... args) throws SQLException {
-        List<T> l = list(c, mapper, sql, args);
-        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
-    }
-
-    private static long count(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
+    // ------------------------------------------------------------------ small helpers
 
     private long now() { return clock.millis(); }
 
@@ -319,72 +297,91 @@ public final class JdbcFeedbackStore implements FeedbackStore {
     private static final String TASK_COLS =
             "id, dataset_id, prompt_id, kind, response_ids, priority, gold, gold_answer, judgement_count, created_at";
     private static final String ASSIGNMENT_COLS = "id, task_id, annotator_id, dataset_id, shown_order, state, leased_at, expires_at";
+    private static final int ASSIGNMENT_COLUMNS = 8;
+    private static final String ASSIGNMENT_COLS_A = "a.id, a.task_id, a.annotator_id, a.dataset_id, a.shown_order, a.state, a.leased_at, a.expires_at";
+    private static final String TASK_COLS_T =
+            "t.id, t.dataset_id, t.prompt_id, t.kind, t.response_ids, t.priority, t.gold, t.gold_answer, t.judgement_count, t.created_at";
     private static final String JUDGEMENT_COLS = "id, dataset_id, task_id, annotator_id, assignment_id, client_id, payload, shown, "
             + "created_at, duration_ms, confidence, gold_correct";
 
+    // Mappers read columns by position, in the order of the *_COLS lists (every query selects exactly those, in that
+    // order): sqlite-jdbc would otherwise build a name-to-index table through JNI for every result set.
+
     private Dataset mapDataset(ResultSet rs) throws SQLException {
-        List<String> flags = codec.mapper().convertValue(codec.read(rs.getString("rating_flags")), new TypeReference<List<String>>() {});
-        DatasetSettings settings = new DatasetSettings(rs.getInt("overlap"), rs.getDouble("gold_rate"),
-                Duration.ofMillis(rs.getLong("lease_ms")), flags);
-        return new Dataset(rs.getLong("id"), rs.getString("name"), rs.getString("description"), settings,
-                Instant.ofEpochMilli(rs.getLong("created_at")));
+        List<String> flags = codec.mapper().convertValue(codec.read(rs.getString(7)), new TypeReference<List<String>>() {});
+        DatasetSettings settings = new DatasetSettings(rs.getInt(4), rs.getDouble(5),
+                Duration.ofMillis(rs.getLong(6)), flags);
+        return new Dataset(rs.getLong(1), rs.getString(2), rs.getString(3), settings,
+                Instant.ofEpochMilli(rs.getLong(8)));
     }
 
     private static Annotator mapAnnotator(ResultSet rs) throws SQLException {
-        return new Annotator(rs.getLong("id"), rs.getString("name"), AnnotatorKind.fromWire(rs.getString("kind")),
-                Instant.ofEpochMilli(rs.getLong("created_at")));
+        return new Annotator(rs.getLong(1), rs.getString(2), AnnotatorKind.fromWire(rs.getString(3)),
+                Instant.ofEpochMilli(rs.getLong(4)));
     }
 
     private static Prompt mapPrompt(ResultSet rs) throws SQLException {
-        return new Prompt(rs.getLong("id"), rs.getLong("dataset_id"), rs.getString("text"), rs.getString("group_key"),
-                rs.getString("source"), Instant.ofEpochMilli(rs.getLong("created_at")));
+        return new Prompt(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)));
     }
 
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+
     private Response mapResponse(ResultSet rs) throws SQLException {
-        Map<String, String> settings = codec.mapper().convertValue(codec.read(rs.getString("generation_settings")),
-                new TypeReference<Map<String, String>>() {});
-        return new Response(rs.getLong("id"), rs.getLong("prompt_id"), rs.getString("text"),
-                new Response.ModelInfo(rs.getString("model_id"), rs.getString("model_version"), settings),
-                Instant.ofEpochMilli(rs.getLong("created_at")));
+        String json = rs.getString(6);
+        Map<String, String> settings;
+        try {
+            settings = json.equals("{}") ? Map.of() : codec.mapper().readValue(json, STRING_MAP);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new SQLException("response " + rs.getLong(1) + ": generation_settings is not a JSON object of strings: " + e.getMessage(), e);
+        }
+        return new Response(rs.getLong(1), rs.getLong(2), rs.getString(3),
+                new Response.ModelInfo(rs.getString(4), rs.getString(5), settings),
+                Instant.ofEpochMilli(rs.getLong(7)));
     }
 
     private Task mapTask(ResultSet rs) throws SQLException {
-        String gold = rs.getString("gold_answer");
-        return new Task(rs.getLong("id"), rs.getLong("dataset_id"), rs.getLong("prompt_id"), JudgementKind.fromWire(rs.getString("kind")),
-                decodeIds(rs.getString("response_ids")), rs.getInt("priority"), rs.getInt("gold") != 0,
-                gold == null ? null : codec.fromJson(gold), rs.getInt("judgement_count"), Instant.ofEpochMilli(rs.getLong("created_at")));
+        return mapTask(rs, 0);
+    }
+
+    /** A task from the TASK_COLS that start after {@code skip} other columns. */
+    private Task mapTask(ResultSet rs, int skip) throws SQLException {
+        String gold = rs.getString(skip + 8);
+        return new Task(rs.getLong(skip + 1), rs.getLong(skip + 2), rs.getLong(skip + 3), JudgementKind.fromWire(rs.getString(skip + 4)),
+                decodeIds(rs.getString(skip + 5)), rs.getInt(skip + 6), rs.getInt(skip + 7) != 0,
+                gold == null ? null : codec.fromJson(gold), rs.getInt(skip + 9), Instant.ofEpochMilli(rs.getLong(skip + 10)));
     }
 
     private static Assignment mapAssignment(ResultSet rs) throws SQLException {
-        return new Assignment(rs.getLong("id"), rs.getLong("task_id"), rs.getLong("annotator_id"), rs.getLong("dataset_id"),
-                decodeIds(rs.getString("shown_order")), Assignment.State.fromWire(rs.getString("state")),
-                Instant.ofEpochMilli(rs.getLong("leased_at")), Instant.ofEpochMilli(rs.getLong("expires_at")));
+        return new Assignment(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                decodeIds(rs.getString(5)), Assignment.State.fromWire(rs.getString(6)),
+                Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)));
     }
 
     private Judgement mapJudgement(ResultSet rs) throws SQLException {
-        long assignment = rs.getLong("assignment_id");
+        long assignment = rs.getLong(5);
         Long assignmentId = rs.wasNull() ? null : assignment;
-        double conf = rs.getDouble("confidence");
+        double conf = rs.getDouble(11);
         Double confidence = rs.wasNull() ? null : conf;
-        int gc = rs.getInt("gold_correct");
+        int gc = rs.getInt(12);
         Boolean goldCorrect = rs.wasNull() ? null : gc != 0;
-        return new Judgement(rs.getLong("id"), rs.getLong("dataset_id"), rs.getLong("task_id"), rs.getLong("annotator_id"),
-                assignmentId, rs.getString("client_id"), codec.fromJson(rs.getString("payload")), codec.shownFromJson(rs.getString("shown")),
-                Instant.ofEpochMilli(rs.getLong("created_at")), rs.getLong("duration_ms"), confidence, goldCorrect);
+        return new Judgement(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                assignmentId, rs.getString(6), codec.fromJson(rs.getString(7)), codec.shownFromJson(rs.getString(8)),
+                Instant.ofEpochMilli(rs.getLong(9)), rs.getLong(10), confidence, goldCorrect);
     }
 
     // ------------------------------------------------------------------ datasets
 
     @Override
     public Dataset createDataset(String name, String description, DatasetSettings settings) {
-        return write(false, c -> insertDataset(c, name, description, settings));
+        return write(false, db -> insertDataset(db, name, description, settings));
     }
 
-    private Dataset insertDataset(Connection c, String name, String description, DatasetSettings settings) throws SQLException {
+    private Dataset insertDataset(Tx db, String name, String description, DatasetSettings settings) throws SQLException {
         Dataset probe = new Dataset(0, name, description, settings, Instant.ofEpochMilli(now())); // validates
-        if (one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name).isPresent())
+        if (db.one(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name).isPresent())
             throw FeedbackException.conflict("a dataset named '" + name + "' already exists");
-        long id = insert(c, "INSERT INTO datasets (name, description, overlap, gold_rate, lease_ms, rating_flags, created_at) "
+        long id = db.insert("INSERT INTO datasets (name, description, overlap, gold_rate, lease_ms, rating_flags, created_at) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?)", name, probe.description(), settings.overlap(), settings.goldRate(),
                 settings.leaseTimeout().toMillis(), codec.write(settings.ratingFlags()), probe.createdAt().toEpochMilli());
         return new Dataset(id, name, probe.description(), settings, probe.createdAt());
@@ -392,41 +389,51 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public Dataset ensureDataset(String name, String description, DatasetSettings settings) {
-        return write(true, c -> ensureDataset(c, name, description, settings));
+        return write(true, db -> ensureDataset(db, name, description, settings));
     }
 
-    private Dataset ensureDataset(Connection c, String name, String description, DatasetSettings settings) throws SQLException {
-        Optional<Dataset> existing = one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name);
-        return existing.isPresent() ? existing.get() : insertDataset(c, name, description, settings);
+    private Dataset ensureDataset(Tx db, String name, String description, DatasetSettings settings) throws SQLException {
+        Optional<Dataset> existing = db.one(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name);
+        return existing.isPresent() ? existing.get() : insertDataset(db, name, description, settings);
     }
 
     @Override
     public Optional<Dataset> dataset(long id) {
-        return read(c -> one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE id = ?", id));
+        return read(db -> db.one(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE id = ?", id));
     }
 
     @Override
     public Optional<Dataset> datasetByName(String name) {
-        return read(c -> one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name));
+        return read(db -> db.one(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE name = ?", name));
     }
 
     @Override
     public List<Dataset> datasets() {
-        return read(c -> list(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets ORDER BY id"));
+        return read(db -> db.list(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets ORDER BY id"));
     }
 
     @Override
     public Dataset updateSettings(long datasetId, DatasetSettings s) {
-        return write(true, c -> {
-            int n = update(c, "UPDATE datasets SET overlap = ?, gold_rate = ?, lease_ms = ?, rating_flags = ? WHERE id = ?",
+        Dataset updated = write(true, db -> {
+            int n = db.update("UPDATE datasets SET overlap = ?, gold_rate = ?, lease_ms = ?, rating_flags = ? WHERE id = ?",
                     s.overlap(), s.goldRate(), s.leaseTimeout().toMillis(), codec.write(s.ratingFlags()), datasetId);
             if (n == 0) throw FeedbackException.notFound("dataset " + datasetId);
-            return requireDataset(c, datasetId);
+            // the open-task index reads each task's copy of the overlap (migration V2)
+            db.update("UPDATE tasks SET overlap = ? WHERE dataset_id = ? AND overlap <> ?", s.overlap(), datasetId, s.overlap());
+            return requireDataset(db, datasetId);
         });
+        datasetSettings.forget(datasetId);
+        return updated;
     }
 
-    private Dataset requireDataset(Connection c, long id) throws SQLException {
-        return one(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE id = ?", id)
+    private Dataset requireDataset(Tx db, long id) throws SQLException {
+        return db.one(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE id = ?", id)
+                .orElseThrow(() -> FeedbackException.notFound("dataset " + id));
+    }
+
+    /** The dataset, at most a second old (hot path: settings only). */
+    private Dataset recentDataset(Tx db, long id) throws SQLException {
+        return datasetSettings.get(id, k -> db.one(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets WHERE id = ?", k))
                 .orElseThrow(() -> FeedbackException.notFound("dataset " + id));
     }
 
@@ -434,45 +441,45 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public Annotator createAnnotator(String name, AnnotatorKind kind) {
-        return write(false, c -> insertAnnotator(c, name, kind));
+        return write(false, db -> insertAnnotator(db, name, kind));
     }
 
-    private Annotator insertAnnotator(Connection c, String name, AnnotatorKind kind) throws SQLException {
+    private Annotator insertAnnotator(Tx db, String name, AnnotatorKind kind) throws SQLException {
         Annotator probe = new Annotator(0, name, kind, Instant.ofEpochMilli(now()));
-        if (one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name).isPresent())
+        if (db.one(JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name).isPresent())
             throw FeedbackException.conflict("an annotator named '" + name + "' already exists");
-        long id = insert(c, "INSERT INTO annotators (name, kind, created_at) VALUES (?, ?, ?)", name, kind.wireName(),
+        long id = db.insert("INSERT INTO annotators (name, kind, created_at) VALUES (?, ?, ?)", name, kind.wireName(),
                 probe.createdAt().toEpochMilli());
         return new Annotator(id, name, kind, probe.createdAt());
     }
 
     @Override
     public Annotator ensureAnnotator(String name, AnnotatorKind kind) {
-        return write(true, c -> ensureAnnotator(c, name, kind));
+        return write(true, db -> ensureAnnotator(db, name, kind));
     }
 
-    private Annotator ensureAnnotator(Connection c, String name, AnnotatorKind kind) throws SQLException {
-        Optional<Annotator> a = one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name);
-        return a.isPresent() ? a.get() : insertAnnotator(c, name, kind);
+    private Annotator ensureAnnotator(Tx db, String name, AnnotatorKind kind) throws SQLException {
+        Optional<Annotator> a = db.one(JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name);
+        return a.isPresent() ? a.get() : insertAnnotator(db, name, kind);
     }
 
     @Override
     public Optional<Annotator> annotator(long id) {
-        return read(c -> one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE id = ?", id));
+        return read(db -> db.one(JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE id = ?", id));
     }
 
     @Override
     public Optional<Annotator> annotatorByName(String name) {
-        return read(c -> one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name));
+        return read(db -> db.one(JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE name = ?", name));
     }
 
     @Override
     public List<Annotator> annotators() {
-        return read(c -> list(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators ORDER BY id"));
+        return read(db -> db.list(JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators ORDER BY id"));
     }
 
-    private Annotator requireAnnotator(Connection c, long id) throws SQLException {
-        return one(c, JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE id = ?", id)
+    private Annotator requireAnnotator(Tx db, long id) throws SQLException {
+        return db.one(JdbcFeedbackStore::mapAnnotator, "SELECT " + ANNOTATOR_COLS + " FROM annotators WHERE id = ?", id)
                 .orElseThrow(() -> FeedbackException.notFound("annotator " + id));
     }
 
@@ -481,9 +488,9 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         byte[] raw = new byte[32];
         tokenRandom.nextBytes(raw);
         String token = HexFormat.of().formatHex(raw);
-        write(false, c -> {
-            requireAnnotator(c, annotatorId);
-            return insert(c, "INSERT INTO api_tokens (annotator_id, token_sha256, label, created_at) VALUES (?, ?, ?, ?)",
+        write(false, db -> {
+            requireAnnotator(db, annotatorId);
+            return db.insert("INSERT INTO api_tokens (annotator_id, token_sha256, label, created_at) VALUES (?, ?, ?, ?)",
                     annotatorId, sha256Hex(token), label == null ? "" : label, now());
         });
         return token;
@@ -493,14 +500,14 @@ public final class JdbcFeedbackStore implements FeedbackStore {
     public Optional<Annotator> authenticate(String token) {
         if (token == null || !token.matches("[0-9a-fA-F]{64}")) return Optional.empty();
         String hash = sha256Hex(token.toLowerCase(java.util.Locale.ROOT));
-        return read(c -> one(c, JdbcFeedbackStore::mapAnnotator,
+        return read(db -> db.one(JdbcFeedbackStore::mapAnnotator,
                 "SELECT a.id, a.name, a.kind, a.created_at FROM api_tokens t JOIN annotators a ON a.id = t.annotator_id "
                         + "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL", hash));
     }
 
     @Override
     public int revokeTokens(long annotatorId) {
-        return write(true, c -> update(c, "UPDATE api_tokens SET revoked_at = ? WHERE annotator_id = ? AND revoked_at IS NULL",
+        return write(true, db -> db.update("UPDATE api_tokens SET revoked_at = ? WHERE annotator_id = ? AND revoked_at IS NULL",
                 now(), annotatorId));
     }
 
@@ -508,107 +515,107 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public Prompt addPrompt(long datasetId, String text, String groupKey, String source) {
-        return write(false, c -> new ConnWriter(c).insertPrompt(datasetId, text, groupKey, source));
+        return write(false, db -> new ConnWriter(db).insertPrompt(datasetId, text, groupKey, source));
     }
 
     @Override
     public Response addResponse(long promptId, String text, Response.ModelInfo model) {
-        return write(false, c -> new ConnWriter(c).insertResponse(promptId, text, model));
+        return write(false, db -> new ConnWriter(db).insertResponse(promptId, text, model));
     }
 
     @Override
     public Task addTask(long datasetId, NewTask task) {
-        return write(false, c -> new ConnWriter(c).insertTask(datasetId, task));
+        return write(false, db -> new ConnWriter(db).insertTask(datasetId, task));
     }
 
     @Override
     public Optional<Prompt> findPrompt(long datasetId, String text) {
-        return read(c -> new ConnWriter(c).selectPrompt(datasetId, text));
+        return read(db -> new ConnWriter(db).selectPrompt(datasetId, text));
     }
 
     @Override
     public Optional<Response> findResponse(long promptId, String text) {
-        return read(c -> new ConnWriter(c).selectResponse(promptId, text));
+        return read(db -> new ConnWriter(db).selectResponse(promptId, text));
     }
 
     @Override
     public boolean hasJudgement(long annotatorId, String clientId) {
-        return read(c -> count(c, "SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0);
+        return read(db -> db.count("SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0);
     }
 
     @Override
     public Judgement addJudgement(long taskId, long annotatorId, String clientId, JudgementPayload payload, Instant createdAt,
                                   long durationMillis, Double confidence) {
-        return write(false, c -> new ConnWriter(c).insertJudgement(taskId, annotatorId, clientId, payload, createdAt, durationMillis, confidence));
+        return write(false, db -> new ConnWriter(db).insertJudgement(taskId, annotatorId, clientId, payload, createdAt, durationMillis, confidence));
     }
 
     @Override
     public <T> T batch(Function<BatchWriter, T> work) {
-        return write(false, c -> work.apply(new ConnWriter(c)));
+        return write(false, db -> work.apply(new ConnWriter(db)));
     }
 
     @Override
     public Optional<Prompt> prompt(long id) {
-        return read(c -> one(c, JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", id));
+        return read(db -> db.one(JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", id));
     }
 
     @Override
     public List<Prompt> prompts(long datasetId) {
-        return read(c -> list(c, JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE dataset_id = ? ORDER BY id", datasetId));
+        return read(db -> db.list(JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE dataset_id = ? ORDER BY id", datasetId));
     }
 
     @Override
     public Optional<Response> response(long id) {
-        return read(c -> one(c, this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE id = ?", id));
+        return read(db -> db.one(this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE id = ?", id));
     }
 
     @Override
     public List<Response> responses(long promptId) {
-        return read(c -> list(c, this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE prompt_id = ? ORDER BY id", promptId));
+        return read(db -> db.list(this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE prompt_id = ? ORDER BY id", promptId));
     }
 
     @Override
     public List<Response> responsesInDataset(long datasetId) {
-        return read(c -> list(c, this::mapResponse, "SELECT r.id, r.prompt_id, r.text, r.model_id, r.model_version, r.generation_settings, "
+        return read(db -> db.list(this::mapResponse, "SELECT r.id, r.prompt_id, r.text, r.model_id, r.model_version, r.generation_settings, "
                 + "r.created_at FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE p.dataset_id = ? ORDER BY r.id", datasetId));
     }
 
     @Override
     public Optional<Task> task(long id) {
-        return read(c -> one(c, this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", id));
+        return read(db -> db.one(this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", id));
     }
 
     @Override
     public List<Task> tasks(long datasetId) {
-        return read(c -> list(c, this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE dataset_id = ? ORDER BY id", datasetId));
+        return read(db -> db.list(this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE dataset_id = ? ORDER BY id", datasetId));
     }
 
     @Override
     public void setPriority(long taskId, int priority) {
-        write(true, c -> {
-            if (update(c, "UPDATE tasks SET priority = ? WHERE id = ?", priority, taskId) == 0)
+        write(true, db -> {
+            if (db.update("UPDATE tasks SET priority = ? WHERE id = ?", priority, taskId) == 0)
                 throw FeedbackException.notFound("task " + taskId);
             return null;
         });
     }
 
-    private Task requireTask(Connection c, long id) throws SQLException {
-        return one(c, this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", id)
+    private Task requireTask(Tx db, long id) throws SQLException {
+        return db.one(this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", id)
                 .orElseThrow(() -> FeedbackException.notFound("task " + id));
     }
 
     /** Content writes bound to one connection (and so to one transaction). */
     private final class ConnWriter implements BatchWriter {
-        private final Connection c;
+        private final Tx db;
 
-        ConnWriter(Connection c) { this.c = c; }
+        ConnWriter(Tx db) { this.db = db; }
 
         @Override public Dataset ensureDataset(String name, String description, DatasetSettings settings) {
-            try { return JdbcFeedbackStore.this.ensureDataset(c, name, description, settings); } catch (SQLException e) { throw new SqlFailure(e); }
+            try { return JdbcFeedbackStore.this.ensureDataset(db, name, description, settings); } catch (SQLException e) { throw new SqlFailure(e); }
         }
 
         @Override public Annotator ensureAnnotator(String name, AnnotatorKind kind) {
-            try { return JdbcFeedbackStore.this.ensureAnnotator(c, name, kind); } catch (SQLException e) { throw new SqlFailure(e); }
+            try { return JdbcFeedbackStore.this.ensureAnnotator(db, name, kind); } catch (SQLException e) { throw new SqlFailure(e); }
         }
 
         @Override public Prompt addPrompt(long datasetId, String text, String groupKey, String source) {
@@ -633,7 +640,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
         @Override public boolean hasJudgement(long annotatorId, String clientId) {
             try {
-                return count(c, "SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0;
+                return db.count("SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0;
             } catch (SQLException e) { throw new SqlFailure(e); }
         }
 
@@ -645,85 +652,120 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         }
 
         Prompt insertPrompt(long datasetId, String text, String groupKey, String source) throws SQLException {
-            requireDataset(c, datasetId);
+            requireDataset(db, datasetId);
             Prompt p = new Prompt(0, datasetId, text, groupKey, source, Instant.ofEpochMilli(now()));
-            long id = insert(c, "INSERT INTO prompts (dataset_id, text, text_sha256, group_key, source, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            long id = db.insert("INSERT INTO prompts (dataset_id, text, text_sha256, group_key, source, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     datasetId, text, sha256Hex(text), groupKey, source, p.createdAt().toEpochMilli());
             return new Prompt(id, datasetId, text, groupKey, source, p.createdAt());
         }
 
         Response insertResponse(long promptId, String text, Response.ModelInfo model) throws SQLException {
             Response r = new Response(0, promptId, text, model == null ? Response.ModelInfo.unknown() : model, Instant.ofEpochMilli(now()));
-            if (count(c, "SELECT COUNT(*) FROM prompts WHERE id = ?", promptId) == 0) throw FeedbackException.notFound("prompt " + promptId);
-            long id = insert(c, "INSERT INTO responses (prompt_id, text, text_sha256, model_id, model_version, generation_settings, created_at) "
+            if (db.count("SELECT COUNT(*) FROM prompts WHERE id = ?", promptId) == 0) throw FeedbackException.notFound("prompt " + promptId);
+            long id = db.insert("INSERT INTO responses (prompt_id, text, text_sha256, model_id, model_version, generation_settings, created_at) "
                             + "VALUES (?, ?, ?, ?, ?, ?, ?)", promptId, text, sha256Hex(text), r.model().modelId(), r.model().modelVersion(),
                     codec.write(r.model().generationSettings()), r.createdAt().toEpochMilli());
             return new Response(id, promptId, text, r.model(), r.createdAt());
         }
 
         Task insertTask(long datasetId, NewTask t) throws SQLException {
-            requireDataset(c, datasetId);
-            Prompt p = one(c, JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", t.promptId())
+            Dataset dataset = requireDataset(db, datasetId);
+            Prompt p = db.one(JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", t.promptId())
                     .orElseThrow(() -> FeedbackException.notFound("prompt " + t.promptId()));
             if (p.datasetId() != datasetId) throw FeedbackException.invalid("prompt " + p.id() + " is not in dataset " + datasetId);
             for (long rid : t.responseIds()) {
-                long owner = count(c, "SELECT COALESCE(MAX(prompt_id), -1) FROM responses WHERE id = ?", rid);
+                long owner = db.count("SELECT COALESCE(MAX(prompt_id), -1) FROM responses WHERE id = ?", rid);
                 if (owner == -1) throw FeedbackException.notFound("response " + rid);
                 if (owner != p.id()) throw FeedbackException.invalid("response " + rid + " does not answer prompt " + p.id());
             }
             long created = now();
             boolean gold = t.goldAnswer() != null;
-            long id = insert(c, "INSERT INTO tasks (dataset_id, prompt_id, kind, response_ids, priority, gold, gold_answer, slots_taken, "
-                            + "judgement_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)", datasetId, p.id(), t.kind().wireName(),
-                    encodeIds(t.responseIds()), t.priority(), gold, gold ? codec.toJson(t.goldAnswer()) : null, created);
+            long id = db.insert("INSERT INTO tasks (dataset_id, prompt_id, kind, response_ids, priority, gold, gold_answer, slots_taken, "
+                            + "judgement_count, created_at, overlap) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)", datasetId, p.id(),
+                    t.kind().wireName(), encodeIds(t.responseIds()), t.priority(), gold, gold ? codec.toJson(t.goldAnswer()) : null, created,
+                    dataset.settings().overlap());
             return new Task(id, datasetId, p.id(), t.kind(), t.responseIds(), t.priority(), gold, t.goldAnswer(), 0, Instant.ofEpochMilli(created));
         }
 
         Optional<Prompt> selectPrompt(long datasetId, String text) throws SQLException {
-            return list(c, JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE dataset_id = ? AND text_sha256 = ? ORDER BY id",
+            return db.list(JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE dataset_id = ? AND text_sha256 = ? ORDER BY id",
                     datasetId, sha256Hex(text)).stream().filter(p -> p.text().equals(text)).findFirst();
         }
 
         Optional<Response> selectResponse(long promptId, String text) throws SQLException {
-            return list(c, JdbcFeedbackStore.this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE prompt_id = ? AND text_sha256 = ? "
+            return db.list(JdbcFeedbackStore.this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE prompt_id = ? AND text_sha256 = ? "
                     + "ORDER BY id", promptId, sha256Hex(text)).stream().filter(r -> r.text().equals(text)).findFirst();
         }
 
         Judgement insertJudgement(long taskId, long annotatorId, String clientId, JudgementPayload payload, Instant createdAt,
                                   long durationMillis, Double confidence) throws SQLException {
-            Task task = requireTask(c, taskId);
-            requireAnnotator(c, annotatorId);
-            Dataset dataset = requireDataset(c, task.datasetId());
-            if (count(c, "SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0)
+            Task task = requireTask(db, taskId);
+            requireAnnotator(db, annotatorId);
+            Dataset dataset = requireDataset(db, task.datasetId());
+            if (db.count("SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0)
                 throw FeedbackException.conflict("annotator " + annotatorId + " already used client id '" + clientId + "'");
-            if (count(c, "SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND task_id = ?", annotatorId, taskId) > 0)
+            if (db.count("SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND task_id = ?", annotatorId, taskId) > 0)
                 throw FeedbackException.conflict("annotator " + annotatorId + " already judged task " + taskId);
-            Shown shown = shownFor(c, task, task.responseIds());
-            Judgement j = storeJudgement(c, task, dataset, annotatorId, null, clientId, payload, shown, createdAt.toEpochMilli(),
+            Shown shown = shownFor(db, task, task.responseIds());
+            Judgement j = storeJudgement(db, task, dataset, annotatorId, null, clientId, payload, shown, createdAt.toEpochMilli(),
                     durationMillis, confidence);
-            update(c, "UPDATE tasks SET judgement_count = judgement_count + 1, slots_taken = slots_taken + ? WHERE id = ?",
+            db.update("UPDATE tasks SET judgement_count = judgement_count + 1, slots_taken = slots_taken + ? WHERE id = ?",
                     task.gold() ? 0 : 1, taskId);
             return j;
         }
     }
 
     /** What is shown for a task in the given order. */
-    private Shown shownFor(Connection c, Task task, List<Long> order) throws SQLException {
-        Prompt p = one(c, JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", task.promptId()).orElseThrow();
+    private Shown shownFor(Tx db, Task task, List<Long> order) throws SQLException {
+        Prompt p = cachedPrompt(db, task.promptId());
         List<String> texts = new ArrayList<>();
-        for (Response r : responsesInOrder(c, order)) texts.add(r.text());
+        for (Response r : responsesInOrder(db, task.promptId(), order)) texts.add(r.text());
         return new Shown(p.text(), order, texts);
     }
 
-    private List<Response> responsesInOrder(Connection c, List<Long> order) throws SQLException {
-        List<Response> out = new ArrayList<>();
-        for (long id : order)
-            out.add(one(c, this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE id = ?", id).orElseThrow());
+    private Prompt cachedPrompt(Tx db, long id) throws SQLException {
+        return prompts.get(id, k -> db.one(JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", k))
+                .orElseThrow(() -> FeedbackException.notFound("prompt " + id));
+    }
+
+    /**
+     * The responses with these ids, in this order, from the cache; on a miss all responses of the prompt are read in
+     * one query (the prompt's other tasks will want them too).
+     */
+    private List<Response> responsesInOrder(Tx db, long promptId, List<Long> order) throws SQLException {
+        List<Response> out = new ArrayList<>(order.size());
+        for (long id : order) {
+            Response r = responses.peek(id);
+            if (r == null) {
+                for (Response x : db.list(this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE prompt_id = ?", promptId))
+                    responses.put(x.id(), x);
+                r = responses.get(id, k -> db.one(this::mapResponse, "SELECT " + RESPONSE_COLS + " FROM responses WHERE id = ?", k))
+                        .orElseThrow(() -> FeedbackException.notFound("response " + id));
+            }
+            out.add(r);
+        }
         return out;
     }
 
+    /**
+     * NOT_FOUND for an unknown annotator. On PostgreSQL it also takes the annotator's row lock, so one annotator's
+     * concurrent calls (two browser tabs) run one after the other; on SQLite all writes are serialised anyway and
+     * known annotators are remembered (they are never deleted).
+     */
+    private void lockAnnotator(Tx db, long annotatorId) throws SQLException {
+        if (dialect == Dialect.POSTGRESQL) {
+            if (db.one(rs -> rs.getLong(1), "SELECT id FROM annotators WHERE id = ? FOR UPDATE", annotatorId).isEmpty())
+                throw FeedbackException.notFound("annotator " + annotatorId);
+            return;
+        }
+        if (knownAnnotators.contains(annotatorId)) return;
+        if (db.count("SELECT COUNT(*) FROM annotators WHERE id = ?", annotatorId) == 0)
+            throw FeedbackException.notFound("annotator " + annotatorId);
+        knownAnnotators.add(annotatorId);
+    }
+
     /** Checks a payload against its task and dataset, then inserts it. Does not touch the task's counters. */
-    private Judgement storeJudgement(Connection c, Task task, Dataset dataset, long annotatorId, Long assignmentId, String clientId,
+    private Judgement storeJudgement(Tx db, Task task, Dataset dataset, long annotatorId, Long assignmentId, String clientId,
                                      JudgementPayload payload, Shown shown, long createdAt, long durationMillis, Double confidence)
             throws SQLException {
         checkPayload(task, dataset, payload);
@@ -731,7 +773,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         Boolean goldCorrect = task.gold() ? GoldCheck.matches(task.goldAnswer(), canonical) : null;
         Judgement j = new Judgement(0, task.datasetId(), task.id(), annotatorId, assignmentId, clientId, payload, shown,
                 Instant.ofEpochMilli(createdAt), durationMillis, confidence, goldCorrect);
-        long id = insert(c, "INSERT INTO judgements (dataset_id, task_id, annotator_id, assignment_id, client_id, kind, payload, shown, "
+        long id = db.insert("INSERT INTO judgements (dataset_id, task_id, annotator_id, assignment_id, client_id, kind, payload, shown, "
                         + "created_at, duration_ms, confidence, gold_correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 task.datasetId(), task.id(), annotatorId, assignmentId, clientId, payload.kind().wireName(), codec.toJson(payload),
                 codec.toJson(shown), createdAt, durationMillis, confidence, goldCorrect);
@@ -754,72 +796,72 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     // ------------------------------------------------------------------ assignment
 
+    /** The first open non-gold task this annotator was never given, in serving order (index tasks_open, V2). */
+    String nextOpenTaskSql() {
+        return "SELECT " + TASK_COLS + " FROM tasks t WHERE t.dataset_id = ? AND t.gold = 0 AND t.slots_taken < t.overlap "
+                + "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ?) "
+                + "AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.task_id = t.id AND j.annotator_id = ?) "
+                + "ORDER BY t.priority DESC, t.id LIMIT 1" + dialect.skipLockedRows("t");
+    }
+
     @Override
     public Optional<AssignedTask> nextTask(long annotatorId, long datasetId) {
-        return write(true, c -> {
-            // Row lock per annotator (PostgreSQL; portable no-op update) so one annotator's concurrent calls serialise.
-            if (update(c, "UPDATE annotators SET kind = kind WHERE id = ?", annotatorId) == 0)
-                throw FeedbackException.notFound("annotator " + annotatorId);
-            Dataset dataset = requireDataset(c, datasetId);
+        String pickSql = nextOpenTaskSql();
+        return hot(db -> {
+            lockAnnotator(db, annotatorId);
+            Dataset dataset = recentDataset(db, datasetId);
             long now = now();
-            Optional<Assignment> live = one(c, JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments "
+            Optional<Assignment> live = db.one(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments "
                     + "WHERE annotator_id = ? AND dataset_id = ? AND state = 'leased' AND expires_at > ? ORDER BY id", annotatorId, datasetId, now);
-            if (live.isPresent()) return Optional.of(assemble(c, live.get(), dataset));
-            reclaim(c, datasetId, now);
+            if (live.isPresent()) return Optional.of(assemble(db, live.get(), dataset, requireTask(db, live.get().taskId())));
+            reclaim(db, datasetId, now);
 
             Task chosen = null;
             if (dataset.settings().goldRate() > 0 && random.nextDouble() < dataset.settings().goldRate()) {
-                List<Task> gold = list(c, JdbcFeedbackStore.this::mapTask, "SELECT " + TASK_COLS + " FROM tasks t WHERE t.dataset_id = ? AND t.gold = 1 "
+                List<Task> gold = db.list(JdbcFeedbackStore.this::mapTask, "SELECT " + TASK_COLS + " FROM tasks t WHERE t.dataset_id = ? AND t.gold = 1 "
                         + "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ?) "
                         + "AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.task_id = t.id AND j.annotator_id = ?) "
                         + "ORDER BY t.id LIMIT 50", datasetId, annotatorId, annotatorId);
                 if (!gold.isEmpty()) chosen = gold.get(random.nextInt(gold.size()));
             }
-            int overlap = dataset.settings().overlap();
+            // Read-then-write made atomic: on SQLite the transaction holds the database's write lock from BEGIN
+            // IMMEDIATE on (other connections and processes wait), on PostgreSQL the picked row is locked (FOR UPDATE
+            // SKIP LOCKED: concurrent callers take the next rows instead of queueing on this one). The guarded UPDATE
+            // re-checks the slot and its row count is checked, so a task can never exceed its overlap.
             for (int round = 0; chosen == null && round < 20; round++) {
-                List<Task> candidates = list(c, JdbcFeedbackStore.this::mapTask, "SELECT " + TASK_COLS + " FROM tasks t "
-                        + "WHERE t.dataset_id = ? AND t.gold = 0 AND t.slots_taken < ? "
-                        + "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ?) "
-                        + "AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.task_id = t.id AND j.annotator_id = ?) "
-                        + "ORDER BY t.priority DESC, t.id LIMIT 8", datasetId, overlap, annotatorId, annotatorId);
-                if (candidates.isEmpty()) return Optional.<AssignedTask>empty();
-                for (Task t : candidates) {
-                    // The guard is re-evaluated after any row-lock wait, so two callers cannot both take the last slot.
-                    if (update(c, "UPDATE tasks SET slots_taken = slots_taken + 1 WHERE id = ? AND slots_taken < ?", t.id(), overlap) == 1) {
-                        chosen = t;
-                        break;
-                    }
-                }
+                Optional<Task> candidate = db.one(JdbcFeedbackStore.this::mapTask, pickSql, datasetId, annotatorId, annotatorId);
+                if (candidate.isEmpty()) return Optional.<AssignedTask>empty();
+                if (db.update("UPDATE tasks SET slots_taken = slots_taken + 1 WHERE id = ? AND slots_taken < overlap", candidate.get().id()) == 1)
+                    chosen = candidate.get();
             }
             if (chosen == null) return Optional.<AssignedTask>empty(); // heavy contention: caller may ask again
             List<Long> order = new ArrayList<>(chosen.responseIds());
             for (int i = order.size() - 1; i > 0; i--) java.util.Collections.swap(order, i, random.nextInt(i + 1));
             long expires = now + dataset.settings().leaseTimeout().toMillis();
-            long id = insert(c, "INSERT INTO assignments (task_id, annotator_id, dataset_id, shown_order, state, leased_at, expires_at) "
+            long id = db.insert("INSERT INTO assignments (task_id, annotator_id, dataset_id, shown_order, state, leased_at, expires_at) "
                     + "VALUES (?, ?, ?, ?, 'leased', ?, ?)", chosen.id(), annotatorId, datasetId, encodeIds(order), now, expires);
             Assignment a = new Assignment(id, chosen.id(), annotatorId, datasetId, order, Assignment.State.LEASED,
                     Instant.ofEpochMilli(now), Instant.ofEpochMilli(expires));
-            return Optional.of(assemble(c, a, dataset));
+            return Optional.of(assemble(db, a, dataset, chosen));
         });
     }
 
-    private AssignedTask assemble(Connection c, Assignment a, Dataset dataset) throws SQLException {
-        Task task = requireTask(c, a.taskId());
-        Prompt prompt = one(c, JdbcFeedbackStore::mapPrompt, "SELECT " + PROMPT_COLS + " FROM prompts WHERE id = ?", task.promptId()).orElseThrow();
-        return new AssignedTask(a, task, prompt, responsesInOrder(c, a.shownOrder()), dataset.settings().ratingFlags());
+    private AssignedTask assemble(Tx db, Assignment a, Dataset dataset, Task task) throws SQLException {
+        return new AssignedTask(a, task, cachedPrompt(db, task.promptId()), responsesInOrder(db, task.promptId(), a.shownOrder()),
+                dataset.settings().ratingFlags());
     }
 
     /** Expires overdue leases (of one dataset, or all when datasetId is null) and frees their slots. */
-    private int reclaim(Connection c, Long datasetId, long now) throws SQLException {
+    private int reclaim(Tx db, Long datasetId, long now) throws SQLException {
         List<Assignment> overdue = datasetId == null
-                ? list(c, JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE state = 'leased' "
+                ? db.list(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE state = 'leased' "
                         + "AND expires_at <= ? ORDER BY id", now)
-                : list(c, JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE dataset_id = ? "
+                : db.list(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE dataset_id = ? "
                         + "AND state = 'leased' AND expires_at <= ? ORDER BY id", datasetId, now);
         int n = 0;
         for (Assignment a : overdue) {
-            if (update(c, "UPDATE assignments SET state = 'expired' WHERE id = ? AND state = 'leased'", a.id()) == 1) {
-                update(c, "UPDATE tasks SET slots_taken = slots_taken - 1 WHERE id = ? AND gold = 0", a.taskId());
+            if (db.update("UPDATE assignments SET state = 'expired' WHERE id = ? AND state = 'leased'", a.id()) == 1) {
+                db.update("UPDATE tasks SET slots_taken = slots_taken - 1 WHERE id = ? AND gold = 0", a.taskId());
                 n++;
             }
         }
@@ -828,19 +870,19 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public int reclaimExpiredLeases() {
-        return write(true, c -> reclaim(c, null, now()));
+        return hot(db -> reclaim(db, null, now()));
     }
 
     @Override
     public AssignedTask assignment(long assignmentId, long annotatorId) {
-        return read(c -> {
-            Assignment a = requireOwnAssignment(c, assignmentId, annotatorId);
-            return assemble(c, a, requireDataset(c, a.datasetId()));
+        return read(db -> {
+            Assignment a = requireOwnAssignment(db, assignmentId, annotatorId);
+            return assemble(db, a, requireDataset(db, a.datasetId()), requireTask(db, a.taskId()));
         });
     }
 
-    private Assignment requireOwnAssignment(Connection c, long assignmentId, long annotatorId) throws SQLException {
-        Assignment a = one(c, JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE id = ?", assignmentId)
+    private Assignment requireOwnAssignment(Tx db, long assignmentId, long annotatorId) throws SQLException {
+        Assignment a = db.one(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE id = ?", assignmentId)
                 .orElseThrow(() -> FeedbackException.notFound("assignment " + assignmentId));
         if (a.annotatorId() != annotatorId)
             throw FeedbackException.forbidden("assignment " + assignmentId + " belongs to another annotator");
@@ -849,11 +891,11 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public void release(long assignmentId, long annotatorId) {
-        write(true, c -> {
-            Assignment a = requireOwnAssignment(c, assignmentId, annotatorId);
+        hot(db -> {
+            Assignment a = requireOwnAssignment(db, assignmentId, annotatorId);
             if (a.state() == Assignment.State.SUBMITTED) throw FeedbackException.conflict("assignment " + assignmentId + " was already answered");
-            if (update(c, "UPDATE assignments SET state = 'released' WHERE id = ? AND state = 'leased'", assignmentId) == 1)
-                update(c, "UPDATE tasks SET slots_taken = slots_taken - 1 WHERE id = ? AND gold = 0", a.taskId());
+            if (db.update("UPDATE assignments SET state = 'released' WHERE id = ? AND state = 'leased'", assignmentId) == 1)
+                db.update("UPDATE tasks SET slots_taken = slots_taken - 1 WHERE id = ? AND gold = 0", a.taskId());
             return null;
         });
     }
@@ -862,10 +904,9 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public SubmitResult submit(long annotatorId, Submission s) {
-        return write(true, c -> {
-            if (update(c, "UPDATE annotators SET kind = kind WHERE id = ?", annotatorId) == 0)
-                throw FeedbackException.notFound("annotator " + annotatorId);
-            Optional<Judgement> earlier = one(c, this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements "
+        return hot(db -> {
+            lockAnnotator(db, annotatorId);
+            Optional<Judgement> earlier = db.one(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements "
                     + "WHERE annotator_id = ? AND client_id = ?", annotatorId, s.clientId());
             if (earlier.isPresent()) {
                 if (!Long.valueOf(s.assignmentId()).equals(earlier.get().assignmentId()))
@@ -873,62 +914,65 @@ public final class JdbcFeedbackStore implements FeedbackStore {
                             + earlier.get().id() + ")");
                 return new SubmitResult(earlier.get(), true);
             }
-            Assignment a = requireOwnAssignment(c, s.assignmentId(), annotatorId);
+            // the assignment and its task in one read
+            Object[] at = db.one(rs -> new Object[] {mapAssignment(rs), mapTask(rs, ASSIGNMENT_COLUMNS)}, "SELECT " + ASSIGNMENT_COLS_A
+                    + ", " + TASK_COLS_T + " FROM assignments a JOIN tasks t ON t.id = a.task_id WHERE a.id = ?", s.assignmentId())
+                    .orElseThrow(() -> FeedbackException.notFound("assignment " + s.assignmentId()));
+            Assignment a = (Assignment) at[0];
+            if (a.annotatorId() != annotatorId)
+                throw FeedbackException.forbidden("assignment " + a.id() + " belongs to another annotator");
             if (a.state() == Assignment.State.SUBMITTED)
                 throw FeedbackException.conflict("assignment " + a.id() + " was already answered with another client id");
-            Task task = requireTask(c, a.taskId());
-            Dataset dataset = requireDataset(c, task.datasetId());
-            Shown shown = shownFor(c, task, a.shownOrder());
-            Judgement j = storeJudgement(c, task, dataset, annotatorId, a.id(), s.clientId(), s.payload(), shown, now(),
+            Task task = (Task) at[1];
+            Dataset dataset = recentDataset(db, task.datasetId());
+            Shown shown = shownFor(db, task, a.shownOrder());
+            Judgement j = storeJudgement(db, task, dataset, annotatorId, a.id(), s.clientId(), s.payload(), shown, now(),
                     s.durationMillis(), s.confidence());
-            if (update(c, "UPDATE assignments SET state = 'submitted' WHERE id = ? AND state = ?", a.id(), a.state().wireName()) != 1)
+            if (db.update("UPDATE assignments SET state = 'submitted' WHERE id = ? AND state = ?", a.id(), a.state().wireName()) != 1)
                 throw new SQLException("assignment " + a.id() + " changed concurrently", "40001");
             // A late answer on an expired or released lease takes its slot back.
             int slot = a.state() == Assignment.State.LEASED || task.gold() ? 0 : 1;
-            update(c, "UPDATE tasks SET judgement_count = judgement_count + 1, slots_taken = slots_taken + ? WHERE id = ?", slot, task.id());
+            db.update("UPDATE tasks SET judgement_count = judgement_count + 1, slots_taken = slots_taken + ? WHERE id = ?", slot, task.id());
             return new SubmitResult(j, false);
         });
     }
 
     @Override
     public Optional<Judgement> judgement(long id) {
-        return read(c -> one(c, this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE id = ?", id));
+        return read(db -> db.one(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE id = ?", id));
     }
 
     @Override
     public List<Judgement> judgements(long datasetId) {
-        return read(c -> list(c, this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE dataset_id = ? ORDER BY id", datasetId));
+        return read(db -> db.list(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE dataset_id = ? ORDER BY id", datasetId));
     }
 
     @Override
     public List<Judgement> judgementsForTask(long taskId) {
-        return read(c -> list(c, this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE task_id = ? ORDER BY id", taskId));
+        return read(db -> db.list(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE task_id = ? ORDER BY id", taskId));
     }
 
     @Override
     public List<Judgement> judgementsBy(long annotatorId) {
-        return read(c -> list(c, this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE annotator_id = ? ORDER BY id", annotatorId));
+        return read(db -> db.list(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE annotator_id = ? ORDER BY id", annotatorId));
     }
 
     // ------------------------------------------------------------------ summaries
 
     @Override
     public List<DatasetSummary> datasetSummaries() {
-        return read(c -> {
+        return read(db -> {
             List<DatasetSummary> out = new ArrayList<>();
-            for (Dataset d : list(c, this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets ORDER BY id")) {
+            for (Dataset d : db.list(this::mapDataset, "SELECT " + DATASET_COLS + " FROM datasets ORDER BY id")) {
                 int overlap = d.settings().overlap();
-                try (PreparedStatement ps = prepare(c, "SELECT "
+                int[] counts = db.one(rs -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)}, "SELECT "
                         + "SUM(CASE WHEN gold = 0 AND judgement_count = 0 AND slots_taken = 0 THEN 1 ELSE 0 END), "
                         + "SUM(CASE WHEN gold = 0 AND judgement_count < ? AND (judgement_count > 0 OR slots_taken > 0) THEN 1 ELSE 0 END), "
                         + "SUM(CASE WHEN gold = 0 AND judgement_count >= ? THEN 1 ELSE 0 END), "
-                        + "SUM(CASE WHEN gold = 1 THEN 1 ELSE 0 END) FROM tasks WHERE dataset_id = ?", overlap, overlap, d.id());
-                     ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    int prompts = (int) count(c, "SELECT COUNT(*) FROM prompts WHERE dataset_id = ?", d.id());
-                    int judgements = (int) count(c, "SELECT COUNT(*) FROM judgements WHERE dataset_id = ?", d.id());
-                    out.add(new DatasetSummary(d, prompts, rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4), judgements));
-                }
+                        + "SUM(CASE WHEN gold = 1 THEN 1 ELSE 0 END) FROM tasks WHERE dataset_id = ?", overlap, overlap, d.id()).orElseThrow();
+                int prompts = (int) db.count("SELECT COUNT(*) FROM prompts WHERE dataset_id = ?", d.id());
+                int judgements = (int) db.count("SELECT COUNT(*) FROM judgements WHERE dataset_id = ?", d.id());
+                out.add(new DatasetSummary(d, prompts, counts[0], counts[1], counts[2], counts[3], judgements));
             }
             return out;
         });

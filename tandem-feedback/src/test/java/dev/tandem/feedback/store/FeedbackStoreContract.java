@@ -290,6 +290,27 @@ abstract class FeedbackStoreContract {
     }
 
     @Test
+    void changingTheOverlapReopensAndClosesTasks() {
+        Dataset d = dataset("reopen", DatasetSettings.defaults());
+        Task t = pairTask(d, "q");
+        Annotator a = store.createAnnotator("a", AnnotatorKind.HUMAN);
+        Annotator b = store.createAnnotator("b", AnnotatorKind.HUMAN);
+        Annotator c = store.createAnnotator("c", AnnotatorKind.HUMAN);
+        answer(a, store.nextTask(a.id(), d.id()).orElseThrow(), new JudgementPayload.Pairwise(Choice.A));
+        assertTrue(store.nextTask(b.id(), d.id()).isEmpty(), "overlap 1 is done");
+        store.updateSettings(d.id(), d.settings().withOverlap(3));
+        AssignedTask tb = store.nextTask(b.id(), d.id()).orElseThrow();
+        assertEquals(t.id(), tb.task().id(), "overlap 3 reopens the task");
+        store.updateSettings(d.id(), d.settings().withOverlap(2));
+        assertTrue(store.nextTask(c.id(), d.id()).isEmpty(), "a judgement and a live lease fill overlap 2");
+        Task late = pairTask(d, "added after the change");
+        AssignedTask tc = store.nextTask(c.id(), d.id()).orElseThrow();
+        assertEquals(late.id(), tc.task().id(), "new tasks take the current overlap");
+        answer(b, tb, new JudgementPayload.Pairwise(Choice.B));
+        assertEquals(1, store.datasetSummaries().get(0).done());
+    }
+
+    @Test
     void reclaimExpiredLeasesFreesSlotsAcrossDatasets() {
         Dataset d = dataset("reclaim", DatasetSettings.defaults().withLeaseTimeout(Duration.ofSeconds(30)));
         pairTask(d, "q1");
