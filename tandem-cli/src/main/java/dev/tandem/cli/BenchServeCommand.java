@@ -62,7 +62,10 @@ public final class BenchServeCommand implements Callable<Integer> {
         }
     }
 
-    /** SQLite has one writer anyway: serve its writes from one thread (see ServerConfig#singleWriter). */
+    /**
+     * The server's single-writer switch, on for SQLite as {@code tandem serve} sets it. It no longer changes anything:
+     * the SQLite store groups concurrent labelling writes into one commit itself (see JdbcFeedbackStore).
+     */
     static boolean singleWriter(String db) {
         return db == null || !db.startsWith("jdbc:postgresql:");
     }

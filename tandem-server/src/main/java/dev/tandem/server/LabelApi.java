@@ -12,7 +12,12 @@ import dev.tandem.feedback.SubmitResult;
 import dev.tandem.feedback.Submission;
 import dev.tandem.feedback.store.DatasetSummary;
 import dev.tandem.feedback.store.FeedbackStore;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.List;
@@ -97,12 +102,12 @@ final class LabelApi {
 
     private void next(Context ctx, Principal who) {
         long datasetId = Json.id(ctx, "datasetId");
-        Optional<AssignedTask> t = writer.call(() -> store.nextTask(who.id(), datasetId)); // NOT_FOUND for unknown datasets
+        Optional<AssignedTask> t = store.nextTask(who.id(), datasetId); // NOT_FOUND for unknown datasets
         if (t.isEmpty()) {
             ctx.status(204);
             return;
         }
-        ctx.json(Views.AssignedView.of(t.get()));
+        sendJson(ctx, 200, Views.AssignedView.of(t.get()));
     }
 
     private void assignment(Context ctx, Principal who) {
@@ -111,7 +116,7 @@ final class LabelApi {
 
     private void submit(Context ctx, Principal who) {
         long assignmentId = Json.id(ctx, "assignmentId");
-        JsonNode body = Json.body(ctx, mapper, maxBody);
+        JsonNode body = body(ctx);
         String clientId = Json.text(body, "clientId", true, 200);
         JsonNode payloadNode = Json.object(body, "payload", true);
         long duration = Json.integer(body, "durationMillis", 0, 0, MAX_DURATION_MILLIS);
@@ -120,13 +125,62 @@ final class LabelApi {
         SubmitResult r;
         try {
             Submission submission = new Submission(assignmentId, clientId, payload, duration, confidence);
-            r = writer.call(() -> store.submit(who.id(), submission));
+            r = store.submit(who.id(), submission);
         } catch (FeedbackException e) {
             if (e.reason() == FeedbackException.Reason.INVALID) throw ApiException.invalid("payload", e.getMessage());
             throw e;
         }
         if (r.duplicate()) ctx.header("Idempotent-Replayed", "true");
-        ctx.status(201).json(Views.SubmittedView.of(r.judgement()));
+        sendJson(ctx, 201, Views.SubmittedView.of(r.judgement()));
+    }
+
+    /**
+     * The request body as a JSON object. A body with a Content-Length within the limit is read in one exact-sized
+     * array; anything else (chunked, too large) takes the general path of {@link Json#body}, which streams with a
+     * limit and answers 413.
+     */
+    private JsonNode body(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared <= 0 || declared > maxBody) return Json.body(ctx, mapper, maxBody);
+        byte[] bytes;
+        try (InputStream in = ctx.req().getInputStream()) {
+            bytes = in.readNBytes((int) declared);
+        } catch (IOException e) {
+            throw ApiException.invalid(null, "cannot read request body: " + e.getMessage());
+        }
+        JsonNode node;
+        try {
+            node = mapper.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (node == null || !node.isObject()) throw ApiException.invalid(null, "request body must be a JSON object");
+        return node;
+    }
+
+    /**
+     * Writes a JSON response straight to the servlet response with its Content-Length. The hot labelling routes use
+     * this instead of {@code ctx.json}, whose result stream Javalin copies through a fresh 32 KiB buffer and checksums
+     * for an ETag on every request; these responses are {@code Cache-Control: no-store}, so an ETag serves nothing.
+     */
+    private void sendJson(Context ctx, int status, Object view) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(view);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + view.getClass().getSimpleName(), e);
+        }
+        HttpServletResponse res = ctx.res();
+        res.setStatus(status);
+        res.setContentType("application/json");
+        res.setContentLength(bytes.length);
+        try {
+            res.getOutputStream().write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the client went away
+        }
     }
 
     /** Parses a payload object; errors name the field as {@code payload.choice} etc. */
@@ -141,7 +195,7 @@ final class LabelApi {
 
     private void release(Context ctx, Principal who) {
         long assignmentId = Json.id(ctx, "assignmentId");
-        writer.run(() -> store.release(assignmentId, who.id()));
+        store.release(assignmentId, who.id());
         ctx.status(204);
     }
 

@@ -1,138 +1,200 @@
 package dev.tandem.server;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import java.util.Arrays;
 
 /**
- * A minimal HTTP/1.1 client over one keep-alive connection, for the load benchmark: the load generator runs in the
- * same process as the server on a 2-core machine, so it should cost as little CPU as possible. It speaks plain
- * HTTP/1.1 (Content-Length or chunked responses) and is not thread-safe: one per simulated annotator.
+ * One keep-alive HTTP/1.1 connection for the load benchmark, non-blocking: a driver thread with a {@link Selector}
+ * runs many of these (one per simulated annotator), so the load generator, which shares the 2-core machine with the
+ * server it measures, costs a few threads and no thread hand-offs instead of one blocked thread per annotator.
+ * One request at a time per connection; responses with Content-Length or chunked bodies. Not thread-safe.
  */
 final class LoopbackHttp implements AutoCloseable {
-    /** Status and body of a response. */
-    record Reply(int status, String body, String replayed) {}
+    /** Status and body of a response; {@code replayed} is the Idempotent-Replayed header, if any. */
+    record Reply(int status, byte[] bodyBytes, String replayed) {
+        String body() { return new String(bodyBytes, StandardCharsets.UTF_8); }
+    }
 
-    private final URI base;
+    private final InetSocketAddress address;
     private final String hostHeader;
-    private Socket socket;
-    private InputStream in;
-    private OutputStream out;
+    private final Selector selector;
+    private final Object attachment;
+    private SocketChannel channel;
+    private SelectionKey key;
+    private ByteBuffer out;                                  // pending request bytes
+    private byte[] in = new byte[8192];                      // received, not yet consumed
+    private int inLength;
 
-    LoopbackHttp(URI base) {
-        this.base = base;
+    LoopbackHttp(URI base, Selector selector, Object attachment) {
+        this.address = new InetSocketAddress(base.getHost(), base.getPort());
         this.hostHeader = base.getHost() + ":" + base.getPort();
+        this.selector = selector;
+        this.attachment = attachment;
     }
 
-    Reply get(String path, String bearer) throws IOException {
-        return exchange("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nAuthorization: Bearer " + bearer
-                + "\r\nAccept: application/json\r\n\r\n", null);
+    /** The request head of a GET, for reuse (e.g. the same "next task" request again and again). */
+    byte[] getRequest(String path, String bearer) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nAuthorization: Bearer " + bearer
+                + "\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    Reply post(String path, String bearer, String json) throws IOException {
+    byte[] postRequest(String path, String bearer, String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return exchange("POST " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nAuthorization: Bearer " + bearer
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n", body);
+        byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nAuthorization: Bearer " + bearer
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
     }
 
-    private Reply exchange(String head, byte[] body) throws IOException {
-        if (socket == null) connect();
-        try {
-            byte[] h = head.getBytes(StandardCharsets.ISO_8859_1);
-            if (body == null) {
-                out.write(h);
-            } else {
-                byte[] all = new byte[h.length + body.length];
-                System.arraycopy(h, 0, all, 0, h.length);
-                System.arraycopy(body, 0, all, h.length, body.length);
-                out.write(all);
-            }
-            out.flush();
-            return read();
-        } catch (IOException e) {
-            close();
-            throw e;
+    /** Sends a request (connecting first if needed); the reply arrives through {@link #onReadable()}. */
+    void send(byte[] request) throws IOException {
+        if (channel == null) connect();
+        if (inLength != 0) throw new IOException("a request is still in flight on this connection");
+        out = ByteBuffer.wrap(request);
+        channel.write(out);
+        key.interestOps(out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    /** Continues a request the socket could not take at once. */
+    void onWritable() throws IOException {
+        channel.write(out);
+        if (!out.hasRemaining()) key.interestOps(SelectionKey.OP_READ);
+    }
+
+    /** Reads what arrived; the complete reply, or null while it is still incomplete. */
+    Reply onReadable() throws IOException {
+        while (true) {
+            if (inLength == in.length) in = Arrays.copyOf(in, in.length * 2);
+            int n = channel.read(ByteBuffer.wrap(in, inLength, in.length - inLength));
+            if (n < 0) throw new EOFException("the server closed the connection");
+            if (n == 0) break;
+            inLength += n;
         }
+        return parse();
     }
 
     private void connect() throws IOException {
-        socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
-        socket.setSoTimeout(60_000);
-        in = new BufferedInputStream(socket.getInputStream(), 16384);
-        out = socket.getOutputStream();
+        channel = SocketChannel.open();
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        channel.connect(address); // blocking connect: loopback, immediate
+        channel.configureBlocking(false);
+        key = channel.register(selector, SelectionKey.OP_READ, attachment);
+        inLength = 0;
     }
 
-    private Reply read() throws IOException {
-        String status = line();
-        if (!status.startsWith("HTTP/1.1 ")) throw new IOException("bad status line: " + status);
-        int code = Integer.parseInt(status.substring(9, 12));
+    /** Parses one complete response from the input, or returns null when more bytes are needed. */
+    private Reply parse() throws IOException {
+        int headEnd = indexOf(in, 0, inLength, "\r\n\r\n");
+        if (headEnd < 0) return null;
+        if (headEnd < 12 || !startsWith(in, 0, "HTTP/1.1 "))
+            throw new IOException("bad status line: " + new String(in, 0, Math.min(headEnd, 80), StandardCharsets.ISO_8859_1));
+        int status = (in[9] - '0') * 100 + (in[10] - '0') * 10 + (in[11] - '0');
         long length = -1;
         boolean chunked = false, close = false;
         String replayed = null;
-        for (String l; !(l = line()).isEmpty(); ) {
-            int colon = l.indexOf(':');
-            if (colon < 0) continue;
-            String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-            String value = l.substring(colon + 1).trim();
-            switch (name) {
-                case "content-length" -> length = Long.parseLong(value);
-                case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                case "connection" -> close = value.equalsIgnoreCase("close");
-                case "idempotent-replayed" -> replayed = value;
-                default -> { }
-            }
+        // header lines, by bytes: only the few we need become strings
+        for (int at = indexOf(in, 0, headEnd, "\r\n") + 2; at > 1 && at < headEnd; ) {
+            int eol = indexOf(in, at, headEnd, "\r\n");
+            if (eol < 0) eol = headEnd;
+            if (startsWith(in, at, "content-length:")) length = Long.parseLong(value(at, eol));
+            else if (startsWith(in, at, "transfer-encoding:")) chunked = value(at, eol).toLowerCase(java.util.Locale.ROOT).contains("chunked");
+            else if (startsWith(in, at, "connection:")) close = value(at, eol).equalsIgnoreCase("close");
+            else if (startsWith(in, at, "idempotent-replayed:")) replayed = value(at, eol);
+            at = eol + 2;
         }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int bodyStart = headEnd + 4;
+        byte[] body;
+        int end;
         if (chunked) {
-            for (long n; (n = Long.parseLong(line().split(";")[0].trim(), 16)) > 0; line()) copy(n, body);
-            while (!line().isEmpty()) { /* trailers */ }
-        } else if (length > 0) {
-            copy(length, body);
-        } else if (length < 0 && code != 204 && code != 304) {
-            in.transferTo(body); // until the server closes
-            close = true;
+            java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
+            int at = bodyStart;
+            while (true) {
+                int eol = indexOf(in, at, inLength, "\r\n");
+                if (eol < 0) return null;
+                String size = new String(in, at, eol - at, StandardCharsets.ISO_8859_1);
+                int semi = size.indexOf(';');
+                int n = Integer.parseInt((semi >= 0 ? size.substring(0, semi) : size).trim(), 16);
+                at = eol + 2;
+                if (n == 0) {
+                    int trailerEnd = indexOf(in, at, inLength, "\r\n");
+                    while (trailerEnd > at) { // skip trailers
+                        at = trailerEnd + 2;
+                        trailerEnd = indexOf(in, at, inLength, "\r\n");
+                    }
+                    if (trailerEnd < 0) return null;
+                    end = trailerEnd + 2;
+                    break;
+                }
+                if (inLength < at + n + 2) return null;
+                sb.write(in, at, n);
+                at += n + 2;
+            }
+            body = sb.toByteArray();
+        } else if (length >= 0) {
+            if (inLength < bodyStart + length) return null;
+            body = Arrays.copyOfRange(in, bodyStart, bodyStart + (int) length);
+            end = bodyStart + (int) length;
+        } else if (status == 204 || status == 304) {
+            body = new byte[0];
+            end = bodyStart;
+        } else {
+            throw new IOException("response without Content-Length or chunked encoding (status " + status + ")");
         }
+        if (end != inLength) throw new IOException("unexpected bytes after the response (" + (inLength - end) + ")");
+        inLength = 0;
         if (close) close();
-        return new Reply(code, body.toString(StandardCharsets.UTF_8), replayed);
+        return new Reply(status, body, replayed);
     }
 
-    private void copy(long n, ByteArrayOutputStream to) throws IOException {
-        byte[] buf = new byte[(int) Math.min(n, 16384)];
-        while (n > 0) {
-            int r = in.read(buf, 0, (int) Math.min(n, buf.length));
-            if (r < 0) throw new EOFException("connection closed in a response body");
-            to.write(buf, 0, r);
-            n -= r;
+    /** True if the bytes at {@code at} start with {@code lowerCase}, ignoring ASCII case. */
+    private boolean startsWith(byte[] a, int at, String lowerCase) {
+        if (at + lowerCase.length() > inLength) return false;
+        for (int k = 0; k < lowerCase.length(); k++) {
+            int c = a[at + k];
+            if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+            if (c != Character.toLowerCase(lowerCase.charAt(k))) return false;
         }
+        return true;
     }
 
-    private String line() throws IOException {
-        StringBuilder sb = new StringBuilder(64);
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) throw new EOFException("connection closed");
-            if (c != '\r') sb.append((char) c);
+    /** The trimmed value of the header line [at, eol). */
+    private String value(int at, int eol) {
+        int colon = at;
+        while (in[colon] != ':') colon++;
+        return new String(in, colon + 1, eol - colon - 1, StandardCharsets.ISO_8859_1).trim();
+    }
+
+    private static int indexOf(byte[] a, int from, int to, String pattern) {
+        outer:
+        for (int i = from; i <= to - pattern.length(); i++) {
+            for (int k = 0; k < pattern.length(); k++) if (a[i + k] != pattern.charAt(k)) continue outer;
+            return i;
         }
-        return sb.toString();
+        return -1;
     }
 
+    /** Closes the connection; the next {@link #send} opens a new one. */
     @Override
     public void close() {
-        if (socket == null) return;
+        if (channel == null) return;
+        if (key != null) key.cancel();
         try {
-            socket.close();
+            channel.close();
         } catch (IOException ignored) {
             // closing anyway
         }
-        socket = null;
+        channel = null;
+        key = null;
+        inLength = 0;
     }
 }

@@ -13,6 +13,7 @@ import dev.tandem.feedback.store.FeedbackStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -33,6 +34,11 @@ import java.util.stream.Collectors;
  * Load test of the labelling loop over real HTTP on loopback: C simulated annotators each fetch a task and submit a
  * judgement, again and again, against a {@link TandemServer} in this process. Afterwards the store is checked: the
  * judgements stored equal the judgements acknowledged (none lost, none duplicated) and no task was judged twice.
+ *
+ * <p>The load generator shares the machine (and this JVM) with the server it measures, so it is built to cost little:
+ * each annotator is a non-blocking keep-alive connection ({@link LoopbackHttp}) and two driver threads run them all
+ * through selectors (no thread per annotator, no thread hand-offs); request bytes are prepared once where they repeat,
+ * and replies are parsed from bytes.
  */
 public final class ServeBenchmark {
 
@@ -41,7 +47,8 @@ public final class ServeBenchmark {
      * @param warmupSeconds untimed seconds first (JIT, connection set-up)
      * @param seconds measured seconds
      * @param tasks pairwise tasks to seed (0 = enough for about 4,000 judgements/s)
-     * @param singleWriter serve leases and submissions from one writer thread (see {@link ServerConfig#singleWriter()})
+     * @param singleWriter passed on to {@link ServerConfig#singleWriter()}, which no longer changes anything: the store
+     *     itself groups concurrent labelling writes into one commit on SQLite (see {@link SingleWriter})
      */
     public record Options(int clients, double warmupSeconds, double seconds, int tasks, boolean singleWriter) {
         public Options {
@@ -127,7 +134,7 @@ public final class ServeBenchmark {
         });
     }
 
-    /** One simulated annotator's tallies. */
+    /** The tallies of one driver thread (several simulated annotators). */
     private static final class Tally {
         long[] next = new long[1 << 14];
         long[] submit = new long[1 << 14];
@@ -149,68 +156,41 @@ public final class ServeBenchmark {
         }
     }
 
+    /** One simulated annotator: fetch a task, judge it at once, again and again, over its own connection. */
+    private final class Annotator {
+        final LoopbackHttp http;
+        final byte[] nextRequest;
+        final String token;
+        final String prefix;
+        int n;
+        boolean submitting;     // waiting for the reply to a submission (else to a "next task")
+        boolean inWindow;       // the current round started inside the measured window
+        boolean done;
+        long sentAt;
+        long nextDoneAt;
+        String clientId;
+
+        Annotator(URI base, Selector selector, String token, int index, String nextPath) {
+            this.http = new LoopbackHttp(base, selector, this);
+            this.token = token;
+            this.prefix = "c" + index + "-";
+            this.nextRequest = http.getRequest(nextPath, token);
+        }
+    }
+
     private Result load(URI base, Dataset ds, List<String> tokens) throws Exception {
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean ranOut = new AtomicBoolean();
-        CountDownLatch ready = new CountDownLatch(tokens.size());
-        ExecutorService pool = Executors.newFixedThreadPool(tokens.size());
+        // A few driver threads, each running its share of the annotators' connections through one selector.
+        int drivers = Math.min(2, tokens.size());
+        CountDownLatch ready = new CountDownLatch(drivers);
+        ExecutorService pool = Executors.newFixedThreadPool(drivers);
         List<Future<Tally>> futures = new ArrayList<>();
-        String next = "/api/datasets/" + ds.id() + "/next";
-        for (int i = 0; i < tokens.size(); i++) {
-            String token = tokens.get(i);
-            String prefix = "c" + i + "-";
-            futures.add(pool.submit(() -> {
-                Tally t = new Tally();
-                try (LoopbackHttp http = new LoopbackHttp(base)) {
-                    ready.countDown();
-                    ready.await();
-                    for (int n = 0; !stop.get(); n++) {
-                        boolean inWindow = measuring.get();
-                        long a = System.nanoTime();
-                        LoopbackHttp.Reply r;
-                        try {
-                            r = http.get(next, token);
-                        } catch (IOException e) {
-                            t.errors++;
-                            continue;
-                        }
-                        long b = System.nanoTime();
-                        if (inWindow) t.addNext(b - a);
-                        if (r.status() == 204) {
-                            ranOut.set(true);
-                            break;
-                        }
-                        if (r.status() != 200) {
-                            t.errors++;
-                            continue;
-                        }
-                        long assignment = mapper.readTree(r.body()).get("assignment").get("id").asLong();
-                        String clientId = prefix + n;
-                        String body = "{\"clientId\":\"" + clientId + "\",\"durationMillis\":" + (1000 + n % 5000)
-                                + ",\"payload\":{\"kind\":\"pairwise\",\"choice\":\"" + (n % 3 == 0 ? "b" : "a") + "\"}}";
-                        LoopbackHttp.Reply s;
-                        try {
-                            s = http.post("/api/assignments/" + assignment + "/judgement", token, body);
-                        } catch (IOException e) {
-                            t.errors++;
-                            continue;
-                        }
-                        long c = System.nanoTime();
-                        if (s.status() != 201) {
-                            t.errors++;
-                            continue;
-                        }
-                        t.acknowledged++;
-                        t.clientIds.add(clientId);
-                        if (inWindow && measuring.get()) {
-                            t.addSubmit(c - b);
-                            t.measured++;
-                        }
-                    }
-                }
-                return t;
-            }));
+        String nextPath = "/api/datasets/" + ds.id() + "/next";
+        for (int d = 0; d < drivers; d++) {
+            int first = d;
+            futures.add(pool.submit(() -> drive(base, tokens, first, drivers, nextPath, ready, measuring, stop, ranOut)));
         }
         ready.await();
         Thread.sleep((long) (options.warmupSeconds() * 1000));
@@ -267,6 +247,130 @@ public final class ServeBenchmark {
         log.printf(Locale.ROOT, "bench serve: acknowledged %d, stored %d, errors %d%s%n", acknowledged, stored.size(), errors,
                 ranOut.get() ? " (ran out of tasks: seed more with --tasks)" : "");
         return r;
+    }
+
+    /** Runs annotators first, first + stride, ... until {@code stop}; returns their tallies. */
+    private Tally drive(URI base, List<String> tokens, int first, int stride, String nextPath, CountDownLatch ready,
+                        AtomicBoolean measuring, AtomicBoolean stop, AtomicBoolean ranOut) throws IOException, InterruptedException {
+        Tally t = new Tally();
+        try (Selector selector = Selector.open()) {
+            List<Annotator> mine = new ArrayList<>();
+            for (int i = first; i < tokens.size(); i += stride) mine.add(new Annotator(base, selector, tokens.get(i), i, nextPath));
+            ready.countDown();
+            ready.await();
+            int active = 0;
+            for (Annotator a : mine) if (askNext(a, t, measuring)) active++;
+            while (active > 0) {
+                selector.select(1000);
+                for (var it = selector.selectedKeys().iterator(); it.hasNext(); ) {
+                    var key = it.next();
+                    it.remove();
+                    Annotator a = (Annotator) key.attachment();
+                    if (a.done) continue;
+                    Step step;
+                    try {
+                        if (key.isValid() && key.isWritable()) a.http.onWritable();
+                        LoopbackHttp.Reply r = key.isValid() && key.isReadable() ? a.http.onReadable() : null;
+                        if (r == null) continue;
+                        step = onReply(a, r, t, measuring, ranOut);
+                    } catch (IOException e) {
+                        t.errors++;
+                        a.http.close();
+                        step = Step.IDLE;
+                    }
+                    if (step == Step.WAITING) continue;
+                    if (step == Step.IDLE && !stop.get() && askNext(a, t, measuring)) continue;
+                    a.done = true; // out of tasks, stopped, or the server cannot be reached
+                    a.http.close();
+                    active--;
+                }
+            }
+            for (Annotator a : mine) a.http.close();
+        }
+        return t;
+    }
+
+    /** Sends the annotator's "next task" request; false if it could not be sent. */
+    private static boolean askNext(Annotator a, Tally t, AtomicBoolean measuring) {
+        a.submitting = false;
+        a.inWindow = measuring.get();
+        a.sentAt = System.nanoTime();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                a.http.send(a.nextRequest);
+                return true;
+            } catch (IOException e) {
+                t.errors++;
+                a.http.close();
+            }
+        }
+        return false;
+    }
+
+    /** What an annotator does after a reply. */
+    private enum Step { WAITING /* a submission is in flight */, IDLE /* ready for the next task */, DONE /* no tasks left */ }
+
+    /** Handles a complete reply: submits a judgement for a leased task, counts an acknowledged one. */
+    private Step onReply(Annotator a, LoopbackHttp.Reply r, Tally t, AtomicBoolean measuring, AtomicBoolean ranOut) {
+        long now = System.nanoTime();
+        if (!a.submitting) {
+            if (a.inWindow) t.addNext(now - a.sentAt);
+            if (r.status() == 204) {
+                ranOut.set(true);
+                return Step.DONE;
+            }
+            if (r.status() != 200) {
+                t.errors++;
+                return Step.IDLE;
+            }
+            long assignment = assignmentId(r);
+            int n = a.n++;
+            a.clientId = a.prefix + n;
+            String body = "{\"clientId\":\"" + a.clientId + "\",\"durationMillis\":" + (1000 + n % 5000)
+                    + ",\"payload\":{\"kind\":\"pairwise\",\"choice\":\"" + (n % 3 == 0 ? "b" : "a") + "\"}}";
+            a.submitting = true;
+            a.nextDoneAt = now;
+            try {
+                a.http.send(a.http.postRequest("/api/assignments/" + assignment + "/judgement", a.token, body));
+            } catch (IOException e) {
+                t.errors++;
+                a.http.close();
+                return Step.IDLE;
+            }
+            return Step.WAITING;
+        }
+        if (r.status() != 201) {
+            t.errors++;
+            return Step.IDLE;
+        }
+        t.acknowledged++;
+        t.clientIds.add(a.clientId);
+        if (a.inWindow && measuring.get()) {
+            t.addSubmit(now - a.nextDoneAt);
+            t.measured++;
+        }
+        return Step.IDLE;
+    }
+
+    private static final byte[] ASSIGNMENT_ID = "\"assignment\":{\"id\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** The assignment id of a "next task" reply: {@code {"assignment":{"id":N,...}...}} (Jackson if laid out otherwise). */
+    private long assignmentId(LoopbackHttp.Reply r) {
+        byte[] b = r.bodyBytes();
+        outer:
+        for (int i = 0; i + ASSIGNMENT_ID.length < b.length; i++) {
+            for (int k = 0; k < ASSIGNMENT_ID.length; k++) if (b[i + k] != ASSIGNMENT_ID[k]) continue outer;
+            long id = 0;
+            int at = i + ASSIGNMENT_ID.length, from = at;
+            while (at < b.length && b[at] >= '0' && b[at] <= '9') id = id * 10 + (b[at++] - '0');
+            if (at > from) return id;
+            break;
+        }
+        try {
+            return mapper.readTree(b).get("assignment").get("id").asLong();
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("no assignment id in " + r.body(), e);
+        }
     }
 
     private static long processCpuNanos() {

@@ -1,59 +1,35 @@
 package dev.tandem.server;
 
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 /**
- * Runs the labelling writes (lease a task, submit, release) one after another on a single thread. For SQLite, which
- * admits one writer at a time anyway, this replaces a convoy of request threads queueing on the store's write lock
- * (each hand-over a context switch) with one hot thread working through a queue; the request threads just wait for
- * their result. Each write is still its own committed transaction: nothing is acknowledged before it is durable.
+ * Formerly ran the labelling writes one after another on a dedicated thread, so that SQLite's single writer was fed
+ * by one hot thread instead of a convoy of request threads. The store now does better itself: on SQLite,
+ * {@code JdbcFeedbackStore} groups the concurrent lease/submit/release calls into one transaction and one fsync
+ * (group commit) on its own writer thread. Funnelling the requests through a second single thread here would hand
+ * the store one operation at a time and defeat that grouping, so this runs the work on the caller's thread.
+ *
+ * <p>Kept only because {@link ServerConfig#singleWriter()} and {@link TandemServer} still create it; it holds no
+ * thread and {@link LabelApi} calls the store directly.
  */
 final class SingleWriter implements AutoCloseable {
-    private final ExecutorService executor;
+    private SingleWriter() {}
 
-    private SingleWriter(ExecutorService executor) {
-        this.executor = executor;
-    }
-
-    /** A writer with its own thread, or {@code null}-free pass-through when {@code enabled} is false. */
+    /** {@code enabled} is ignored: the store batches writes itself (see the class comment). */
     static SingleWriter create(boolean enabled) {
-        return new SingleWriter(enabled ? Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tandem-store-writer");
-            t.setDaemon(true);
-            return t;
-        }) : null);
+        return new SingleWriter();
     }
 
     <T> T call(Supplier<T> work) {
-        if (executor == null) return work.get();
-        Future<T> f = executor.submit(work::get);
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) throw r;
-            if (c instanceof Error err) throw err;
-            throw new IllegalStateException(c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted while waiting for the store");
-        }
+        return work.get();
     }
 
     void run(Runnable work) {
-        call(() -> {
-            work.run();
-            return null;
-        });
+        work.run();
     }
 
     @Override
     public void close() {
-        if (executor != null) executor.shutdown();
+        // nothing to stop
     }
 }
