@@ -23,6 +23,12 @@ public final class Main implements Runnable {
         new ExportCommand(),
         new RmCommand(),
         new ServeCommand(),
+        new SftCommand(),
+        new PpoCommand(),
+        new DpoCommand(),
+        new GrpoCommand(),
+        new RlooCommand(),
+        new BestOfNCommand(),
     };
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

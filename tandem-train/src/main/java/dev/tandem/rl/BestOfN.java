@@ -47,8 +47,7 @@ public final class BestOfN {
     public static List<Choice> run(Llama policy, Tokenizer tok, RewardModel reward, List<String> prompts, Config cfg) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts");
         int n = cfg.n(), rows = prompts.size() * n;
-        int room = policy.config().seqLen() - cfg.maxNewTokens();
-        PromptSource source = new PromptSource(prompts, tok, Math.min(Math.max(room, 2), 256), cfg.seed());
+        PromptSource source = new PromptSource(prompts, tok, PolicyTrainer.promptRoom(policy, cfg.maxNewTokens()), cfg.seed());
         int[] idx = new int[rows];
         for (int i = 0; i < rows; i++) idx[i] = i / n;
         SamplingConfig sc = new SamplingConfig(cfg.temperature(), 0, 1f, cfg.maxNewTokens(), cfg.seed(), true);

@@ -108,7 +108,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
                     GroupLoss.Terms terms;
                     NDArray ent;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        TokenScores.Out out = TokenScores.forward(policy, batch, c.temperature(), true, false);
+                        TokenScores.Out out = TokenScores.forward(policy, batch, c.temperature(), true, false, false);
                         terms = loss(out.logp(), oldLp, refLp, advantages, batch.responseMask());
                         ent = Masked.mean(out.entropy(), batch.responseMask());
                         gc.backward(terms.loss());

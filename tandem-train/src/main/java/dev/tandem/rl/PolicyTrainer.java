@@ -42,16 +42,22 @@ public abstract class PolicyTrainer implements AutoCloseable {
      */
     protected PolicyTrainer(Llama initial, boolean withValueHead, Tokenizer tok, Path tokenizerFile, RewardModel reward,
             List<String> promptTexts, int maxNewTokens, float weightDecay, long seed, RunSettings run) {
+        this(initial, withValueHead, tok, tokenizerFile, reward,
+                new PromptSource(promptTexts, tok, promptRoom(initial, maxNewTokens), seed), maxNewTokens, weightDecay, run);
+    }
+
+    /** The same with prompts already encoded. */
+    protected PolicyTrainer(Llama initial, boolean withValueHead, Tokenizer tok, Path tokenizerFile, RewardModel reward,
+            PromptSource prompts, int maxNewTokens, float weightDecay, RunSettings run) {
         this.tok = tok;
         this.tokenizerFile = tokenizerFile;
         this.reward = reward;
         this.run = run;
-        int room = initial.config().seqLen() - maxNewTokens;
-        if (room < 2) {
-            throw new IllegalArgumentException("maxNewTokens " + maxNewTokens + " leaves no room for prompts in the "
-                    + "model's " + initial.config().seqLen() + " positions");
+        if (prompts.longest() + maxNewTokens - 1 > initial.config().seqLen()) {
+            throw new IllegalArgumentException("prompts of " + prompts.longest() + " tokens plus " + maxNewTokens
+                    + " new tokens exceed the model's " + initial.config().seqLen() + " positions");
         }
-        this.prompts = new PromptSource(promptTexts, tok, Math.min(room, 256), seed);
+        this.prompts = prompts;
         Llama p = null, r = null;
         try {
             p = initial.copy(withValueHead);
@@ -67,6 +73,16 @@ public abstract class PolicyTrainer implements AutoCloseable {
         }
         this.policy = p;
         this.reference = r;
+    }
+
+    /** Positions left for a prompt (at most 256) once {@code maxNewTokens} are reserved. */
+    static int promptRoom(Llama model, int maxNewTokens) {
+        int room = model.config().seqLen() - maxNewTokens;
+        if (room < 2) {
+            throw new IllegalArgumentException("maxNewTokens " + maxNewTokens + " leaves no room for prompts in the "
+                    + "model's " + model.config().seqLen() + " positions");
+        }
+        return Math.min(room, 256);
     }
 
     /** {@code ppo}, {@code grpo}, {@code rloo}. */

@@ -46,8 +46,15 @@ public final class PpoTrainer extends PolicyTrainer {
      */
     public PpoTrainer(PpoConfig cfg, Llama initial, Tokenizer tok, Path tokenizerFile, RewardModel reward,
             List<String> promptTexts) {
-        super(initial, cfg.valueHead() == PpoConfig.ValueHead.SHARED, tok, tokenizerFile, reward, promptTexts,
-                cfg.maxNewTokens(), cfg.weightDecay(), cfg.seed(), new RunSettings(cfg.steps(), cfg.checkpointEvery(),
+        this(cfg, initial, tok, tokenizerFile, reward,
+                new PromptSource(promptTexts, tok, promptRoom(initial, cfg.maxNewTokens()), cfg.seed()));
+    }
+
+    /** The same with prompts already encoded (benchmarks). */
+    public PpoTrainer(PpoConfig cfg, Llama initial, Tokenizer tok, Path tokenizerFile, RewardModel reward,
+            PromptSource prompts) {
+        super(initial, cfg.valueHead() == PpoConfig.ValueHead.SHARED, tok, tokenizerFile, reward, prompts,
+                cfg.maxNewTokens(), cfg.weightDecay(), new RunSettings(cfg.steps(), cfg.checkpointEvery(),
                         cfg.sampleEvery(), cfg.samplesPerLog(), cfg.keepCheckpoints()));
         this.cfg = cfg;
         Llama v = null;
@@ -205,7 +212,8 @@ public final class PpoTrainer extends PolicyTrainer {
                     PpoLoss.ValueTerms vt;
                     NDArray ent;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        TokenScores.Out out = TokenScores.forward(policy, batch, cfg.temperature(), true, valueModel == null);
+                        TokenScores.Out out = TokenScores.forward(policy, batch, cfg.temperature(), true, cfg.entCoef() > 0,
+                                valueModel == null);
                         NDArray v = valueModel == null ? out.values() : TokenScores.values(valueModel, batch);
                         pt = PpoLoss.policy(out.logp(), oldLp, adv, mask, cfg.clipRange());
                         vt = PpoLoss.value(v, oldV, ret, mask, cfg.clipRangeValue());

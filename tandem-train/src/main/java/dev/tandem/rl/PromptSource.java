@@ -33,6 +33,25 @@ public final class PromptSource {
         this.seed = seed;
     }
 
+    private PromptSource(List<String> texts, int[][] tokens, long seed) {
+        this.texts = texts;
+        this.tokens = tokens;
+        this.seed = seed;
+    }
+
+    /** Prompts given as token ids (benchmarks); their texts are decoded for the reward model. */
+    public static PromptSource ofTokens(int[][] tokens, Tokenizer tok, long seed) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no prompts");
+        List<String> texts = new ArrayList<>();
+        int[][] copy = new int[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i].length == 0) throw new IllegalArgumentException("prompt " + i + " is empty");
+            copy[i] = tokens[i].clone();
+            texts.add(tok.decode(copy[i]));
+        }
+        return new PromptSource(List.copyOf(texts), copy, seed);
+    }
+
     public int size() { return texts.size(); }
 
     /** Prompt indices of batch {@code index} ({@code size} of them). */

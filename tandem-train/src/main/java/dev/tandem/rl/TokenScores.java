@@ -18,6 +18,15 @@ public final class TokenScores {
 
     public static Out forward(Llama model, SequenceBatch batch, float temperature, boolean withEntropy,
             boolean withValues) {
+        return forward(model, batch, temperature, withEntropy, false, withValues);
+    }
+
+    /**
+     * @param entropyGradient whether gradients flow through the entropy (only when it is part of the loss; otherwise
+     *                        it is computed from detached log-probs and costs no backward work)
+     */
+    public static Out forward(Llama model, SequenceBatch batch, float temperature, boolean withEntropy,
+            boolean entropyGradient, boolean withValues) {
         NDArray hidden = model.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
         NDArray h = batch.responsePredictors(hidden);                                  // [B, Tr, D]
         NDArray logits = model.logits(h);                                              // [B, Tr, V]
@@ -25,7 +34,11 @@ public final class TokenScores {
         NDArray all = logits.logSoftmax(-1);
         NDArray mask = batch.responseMask();
         NDArray logp = all.gather(batch.targets().expandDims(-1), -1).squeeze(-1).mul(mask);
-        NDArray entropy = withEntropy ? all.exp().mul(all).sum(new int[] {-1}).neg().mul(mask) : null;
+        NDArray entropy = null;
+        if (withEntropy) {
+            NDArray a = entropyGradient ? all : all.stopGradient();
+            entropy = a.exp().mul(a).sum(new int[] {-1}).neg().mul(mask);
+        }
         NDArray values = withValues ? model.scalar(h).mul(mask) : null;
         return new Out(logp, entropy, values);
     }

@@ -33,7 +33,7 @@ class DpoTest {
         List<String> lines = new ArrayList<>();
         try (Models.Loaded m = RlFixtures.stories260K(); RewardModel annotator = RlFixtures.sentiment()) {
             List<String> prompts = Prompts.STORY_OPENINGS;
-            int k = 8;
+            int k = 16;
             int[] idx = new int[prompts.size() * k];
             for (int i = 0; i < idx.length; i++) idx[i] = i / k;
             PromptSource src = new PromptSource(prompts, m.tokenizer(), 64, 0);
@@ -41,7 +41,7 @@ class DpoTest {
                     SamplingConfig.sample(1f, 24, 11));
             float[] s = annotator.score(r.prompts(), r.texts());
             for (int i = 0; i + 1 < idx.length; i += 2) {
-                if (s[i] == s[i + 1]) continue; // the simulated annotator has no preference
+                if (Math.abs(s[i] - s[i + 1]) < 2) continue; // the simulated annotator only states clear preferences
                 boolean first = s[i] > s[i + 1];
                 lines.add(json.writeValueAsString(Map.of("prompt", r.prompts().get(i),
                         "chosen", r.texts().get(first ? i : i + 1), "rejected", r.texts().get(first ? i + 1 : i),
@@ -62,7 +62,7 @@ class DpoTest {
     }
 
     private static void run(Path dir, PreferenceLoss.Kind kind, float beta) throws Exception {
-        DpoConfig cfg = DpoConfig.builder().steps(40).batchSize(16).learningRate(1e-3f).warmupSteps(4).beta(beta)
+        DpoConfig cfg = DpoConfig.builder().steps(40).batchSize(16).learningRate(5e-4f).warmupSteps(4).beta(beta)
                 .loss(kind).maxPromptTokens(32).maxResponseTokens(32).evalEvery(20).seed(2).checkpointEvery(0).build();
         PreferenceData data = PreferenceData.load(List.of("jsonl:" + pairsFile));
         Splits.Split split = Splits.byGroup(data, 0.25, 1);

@@ -18,7 +18,7 @@ class GroupTrainersTest {
     @Test
     void grpoRaisesTheSentimentReward(@TempDir Path dir) throws Exception {
         GrpoConfig cfg = GrpoConfig.builder().steps(12).promptsPerStep(8).samplesPerPrompt(4).maxNewTokens(24)
-                .learningRate(1e-3f).beta(0.04f).epochs(1).minibatches(2).seed(3).checkpointEvery(0).build();
+                .learningRate(3e-4f).beta(0.1f).epochs(1).minibatches(2).seed(3).checkpointEvery(0).build();
         List<Map<String, Double>> mt;
         try (Models.Loaded m = RlFixtures.stories260K(); RewardModel r = RlFixtures.sentiment();
                 GrpoTrainer t = new GrpoTrainer(cfg, m.model(), m.tokenizer(), m.tokenizerFile(), r, Prompts.STORY_OPENINGS)) {
@@ -32,7 +32,7 @@ class GroupTrainersTest {
     @Test
     void rlooRaisesTheSentimentReward(@TempDir Path dir) throws Exception {
         RlooConfig cfg = RlooConfig.builder().steps(12).promptsPerStep(8).samplesPerPrompt(4).maxNewTokens(24)
-                .learningRate(1e-3f).klCoef(0.05f).epochs(1).minibatches(2).seed(3).checkpointEvery(0).build();
+                .learningRate(3e-4f).klCoef(0.2f).epochs(1).minibatches(2).seed(3).checkpointEvery(0).build();
         List<Map<String, Double>> mt;
         try (Models.Loaded m = RlFixtures.stories260K(); RewardModel r = RlFixtures.sentiment();
                 RlooTrainer t = new RlooTrainer(cfg, m.model(), m.tokenizer(), m.tokenizerFile(), r, Prompts.STORY_OPENINGS)) {
