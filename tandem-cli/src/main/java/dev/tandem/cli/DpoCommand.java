@@ -14,7 +14,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +29,12 @@ import java.util.concurrent.Callable;
                 "`eval accuracy: 0.xxx`."})
 public final class DpoCommand implements Callable<Integer> {
     @Option(names = "--policy", defaultValue = "stories260K", paramLabel = "MODEL", description = "Starting policy (default: ${DEFAULT-VALUE}).") String policy;
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
+    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
     @Option(names = "--train", required = true, paramLabel = "FORMAT:PATH", description = "Preference data (repeatable).") List<String> train;
-    @Option(names = "--eval", paramLabel = "FORMAT:PATH", description = "Held-out data (repeatable); default: --split of --train.") List<String> eval = new ArrayList<>();
+    @Option(names = "--eval", paramLabel = "FORMAT:PATH", description = "Held-out data (repeatable); default: --split of --train.") List<String> eval;
     @Option(names = "--split", defaultValue = "0.1", description = "Held-out share by group without --eval (default: ${DEFAULT-VALUE}).") double split;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.") Path out;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
+    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
     @Option(names = "--loss", defaultValue = "sigmoid", description = "sigmoid (DPO) or ipo (default: ${DEFAULT-VALUE}).") String loss;
     @Option(names = "--beta", defaultValue = "0.1", description = "β (default: ${DEFAULT-VALUE}).") float beta;
     @Option(names = "--label-smoothing", defaultValue = "0", description = "Conservative DPO ε (default: ${DEFAULT-VALUE}).") float labelSmoothing;
@@ -60,7 +59,7 @@ public final class DpoCommand implements Callable<Integer> {
                     PreferenceLoss.Kind.parse(loss), labelSmoothing, maxPromptTokens, maxResponseTokens, split, evalEvery,
                     maxEvalPairs, seed, checkpointEvery, 3);
             PreferenceData trainData = PreferenceData.load(train), evalData;
-            if (eval.isEmpty()) {
+            if (eval == null || eval.isEmpty()) {
                 Splits.Split s = Splits.byGroup(trainData, split, seed);
                 trainData = s.train();
                 evalData = s.eval();
@@ -76,7 +75,7 @@ public final class DpoCommand implements Callable<Integer> {
                 spec.put("algorithm", cfg.loss() == PreferenceLoss.Kind.IPO ? "ipo" : "dpo");
                 spec.put("policy", policy);
                 spec.put("train", train);
-                spec.put("eval", eval.isEmpty() ? "split " + split : eval);
+                spec.put("eval", eval == null || eval.isEmpty() ? "split " + split : eval);
                 spec.put("config", cfg);
                 SupervisedTrainer.RunResult r;
                 try (DpoTrainer t = new DpoTrainer(cfg, loaded.model(), loaded.tokenizer(), loaded.tokenizerFile(),

@@ -15,11 +15,11 @@ import java.util.concurrent.Callable;
                 "stdout: the run directory, the final model and the score before -> after."})
 public final class GrpoCommand implements Callable<Integer> {
     @Option(names = "--policy", defaultValue = "stories260K", paramLabel = "MODEL", description = "Starting policy (default: ${DEFAULT-VALUE}).") String policy;
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
+    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
     @Option(names = "--reward", required = true, paramLabel = "RM_DIR|builtin:NAME", description = "The reward.") String reward;
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts (.txt lines or .jsonl {\"prompt\"}); default: built-in story openings.") Path prompts;
+    @Option(names = "--prompts", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Prompts (.txt lines or .jsonl {\"prompt\"}); default: built-in story openings.") Path prompts;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.") Path out;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
+    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
     @Option(names = "--steps", defaultValue = "100", description = "Steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--prompts-per-step", defaultValue = "16", description = "Prompts per step (default: ${DEFAULT-VALUE}).") int promptsPerStep;
     @Option(names = "--k", defaultValue = "4", description = "Samples per prompt (default: ${DEFAULT-VALUE}).") int k;
@@ -33,7 +33,7 @@ public final class GrpoCommand implements Callable<Integer> {
     @Option(names = "--minibatches", defaultValue = "1", description = "Minibatches per pass (default: ${DEFAULT-VALUE}).") int minibatches;
     @Option(names = "--clip-range", defaultValue = "0.2", description = "Clip ε (default: ${DEFAULT-VALUE}).") float clipRange;
     @Option(names = "--beta", defaultValue = "0.04", description = "KL term weight (default: ${DEFAULT-VALUE}).") float beta;
-    @Option(names = "--no-scale-rewards", description = "Only subtract the group mean (Dr. GRPO).") boolean noScale;
+    @Option(names = "--no-scale-rewards", defaultValue = "false", description = "Only subtract the group mean (Dr. GRPO).") boolean noScale;
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).") float maxGradNorm;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "25", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).") int checkpointEvery;

@@ -32,19 +32,19 @@ public final class PpoCommand implements Callable<Integer> {
             description = "Starting policy: a known name, a Tandem checkpoint directory or a llama2.c .bin (default: ${DEFAULT-VALUE}).")
     String policy;
 
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file; default: the model's own.")
+    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.")
     Path tokenizer;
 
     @Option(names = "--reward", required = true, paramLabel = "RM_DIR|builtin:NAME", description = "The reward.")
     String reward;
 
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts, one per line (.txt) or {\"prompt\": …} lines (.jsonl); default: built-in story openings.")
+    @Option(names = "--prompts", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Prompts, one per line (.txt) or {\"prompt\": …} lines (.jsonl); default: built-in story openings.")
     Path prompts;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint (same options; --steps may grow).")
+    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint (same options; --steps may grow).")
     boolean resume;
 
     @Option(names = "--steps", defaultValue = "100", description = "PPO steps (default: ${DEFAULT-VALUE}).") int steps;
@@ -63,7 +63,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--ent-coef", defaultValue = "0", description = "Entropy bonus (default: ${DEFAULT-VALUE}).") float entCoef;
     @Option(names = "--gamma", defaultValue = "1.0", description = "Discount (default: ${DEFAULT-VALUE}).") float gamma;
     @Option(names = "--lambda", defaultValue = "0.95", description = "GAE λ (default: ${DEFAULT-VALUE}).") float lambda;
-    @Option(names = "--no-whiten", description = "Do not whiten advantages.") boolean noWhiten;
+    @Option(names = "--no-whiten", defaultValue = "false", description = "Do not whiten advantages.") boolean noWhiten;
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping, 0 = off (default: ${DEFAULT-VALUE}).") float maxGradNorm;
     @Option(names = "--early-stop-kl", defaultValue = "0.1", description = "Stop a batch's updates when approx-KL exceeds this, 0 = never (default: ${DEFAULT-VALUE}).") float earlyStopKl;
     @Option(names = "--kl-coef", defaultValue = "0.05", description = "β of the KL penalty (default: ${DEFAULT-VALUE}).") float klCoef;
@@ -72,7 +72,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--kl-estimator", defaultValue = "k1", description = "k1 or k3 (default: ${DEFAULT-VALUE}).") String klEstimator;
     @Option(names = "--missing-eos-penalty", defaultValue = "0", description = "Subtracted from the score of responses without EOS (default: ${DEFAULT-VALUE}).") float missingEosPenalty;
     @Option(names = "--reward-clip", defaultValue = "0", description = "Clip scores to ±this, 0 = off (default: ${DEFAULT-VALUE}).") float rewardClip;
-    @Option(names = "--normalize-rewards", description = "Normalise scores with running mean and std.") boolean normalizeRewards;
+    @Option(names = "--normalize-rewards", defaultValue = "false", description = "Normalise scores with running mean and std.") boolean normalizeRewards;
     @Option(names = "--value-head", defaultValue = "shared", description = "shared (on the policy's trunk) or separate (own copy) (default: ${DEFAULT-VALUE}).") String valueHead;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "25", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).") int checkpointEvery;

@@ -17,11 +17,11 @@ import java.util.concurrent.Callable;
                 "stdout: the run directory, the final model and the score before -> after."})
 public final class RlooCommand implements Callable<Integer> {
     @Option(names = "--policy", defaultValue = "stories260K", paramLabel = "MODEL", description = "Starting policy (default: ${DEFAULT-VALUE}).") String policy;
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
+    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
     @Option(names = "--reward", required = true, paramLabel = "RM_DIR|builtin:NAME", description = "The reward.") String reward;
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts (.txt lines or .jsonl {\"prompt\"}); default: built-in story openings.") Path prompts;
+    @Option(names = "--prompts", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Prompts (.txt lines or .jsonl {\"prompt\"}); default: built-in story openings.") Path prompts;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.") Path out;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
+    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
     @Option(names = "--steps", defaultValue = "100", description = "Steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--prompts-per-step", defaultValue = "16", description = "Prompts per step (default: ${DEFAULT-VALUE}).") int promptsPerStep;
     @Option(names = "--k", defaultValue = "4", description = "Samples per prompt (default: ${DEFAULT-VALUE}).") int k;
@@ -36,7 +36,7 @@ public final class RlooCommand implements Callable<Integer> {
     @Option(names = "--clip-range", defaultValue = "0.2", description = "Clip ε on sequence ratios (default: ${DEFAULT-VALUE}).") float clipRange;
     @Option(names = "--kl-coef", defaultValue = "0.05", description = "β of the KL penalty (default: ${DEFAULT-VALUE}).") float klCoef;
     @Option(names = "--kl-estimator", defaultValue = "k1", description = "k1 or k3 (default: ${DEFAULT-VALUE}).") String klEstimator;
-    @Option(names = "--normalize-advantages", description = "Whiten advantages over the batch.") boolean normalizeAdvantages;
+    @Option(names = "--normalize-advantages", defaultValue = "false", description = "Whiten advantages over the batch.") boolean normalizeAdvantages;
     @Option(names = "--missing-eos-penalty", defaultValue = "0", description = "Subtracted from scores without EOS (default: ${DEFAULT-VALUE}).") float missingEosPenalty;
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).") float maxGradNorm;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;

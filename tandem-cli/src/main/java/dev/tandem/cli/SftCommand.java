@@ -25,10 +25,10 @@ import java.util.concurrent.Callable;
                 "stdout: the run directory, the final model and the held-out loss before -> after."})
 public final class SftCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "stories260K", paramLabel = "MODEL", description = "Starting model (default: ${DEFAULT-VALUE}).") String model;
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
+    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Demonstrations (.jsonl) or plain text.") String data;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.") Path out;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
+    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
     @Option(names = "--steps", defaultValue = "200", description = "Optimiser steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--batch-size", defaultValue = "16", description = "Examples per step (default: ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--block-size", defaultValue = "128", description = "Plain text: tokens per window (default: ${DEFAULT-VALUE}).") int blockSize;
