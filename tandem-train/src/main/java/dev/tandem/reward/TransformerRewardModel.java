@@ -34,6 +34,8 @@ public final class TransformerRewardModel implements RewardModel {
     private static final int PAD = 0;
     private static final int SCORE_BATCH = 32;
     private static final int CACHE_LIMIT = 200_000;
+    /** Text beyond this many characters per kept token is not encoded (tokens average 2-4 characters). */
+    private static final int CHARS_PER_TOKEN_BOUND = 12;
 
     private final Llama model;
     private final Tokenizer tokenizer;
@@ -165,7 +167,15 @@ public final class TransformerRewardModel implements RewardModel {
     int[] promptTokens(String prompt) {
         int[] t = promptCache.get(prompt);
         if (t != null) return t;
-        t = tokenizer.encode(prompt, true, false);
+        // Encode only the tail that can matter (BPE cost grows with the text); fall back to the whole text if the
+        // tail gives too few tokens. The cut word at the start of the tail falls outside the kept tokens.
+        int keepChars = CHARS_PER_TOKEN_BOUND * maxPromptTokens;
+        if (prompt.length() > keepChars) {
+            int[] tail = tokenizer.encode(prompt.substring(prompt.length() - keepChars), true, false);
+            t = tail.length > maxPromptTokens + 8 ? tail : tokenizer.encode(prompt, true, false);
+        } else {
+            t = tokenizer.encode(prompt, true, false);
+        }
         if (t.length > maxPromptTokens) {
             int[] cut = new int[maxPromptTokens];
             cut[0] = t[0];
@@ -181,7 +191,13 @@ public final class TransformerRewardModel implements RewardModel {
     int[] responseTokens(String response) {
         int[] t = responseCache.get(response);
         if (t != null) return t;
-        t = tokenizer.encode(response, false, true);
+        int keepChars = CHARS_PER_TOKEN_BOUND * maxResponseTokens;
+        if (response.length() > keepChars) {
+            int[] head = tokenizer.encode(response.substring(0, keepChars), false, false);
+            t = head.length > maxResponseTokens + 8 ? head : tokenizer.encode(response, false, true);
+        } else {
+            t = tokenizer.encode(response, false, true);
+        }
         if (t.length > maxResponseTokens) t = Arrays.copyOf(t, maxResponseTokens);
         if (responseCache.size() > CACHE_LIMIT) responseCache.clear();
         responseCache.put(response, t);

@@ -30,14 +30,14 @@ class TransformerRewardModelTest {
 
     @Test
     void shortRunLowersTheLossAndRoundTrips() throws Exception {
-        PreferenceData data = RewardTrainerTest.ukpSubset(48);
-        TrainConfig cfg = TrainConfig.transformerDefaults().withEpochs(6).withBatch(8, 1).withLearningRate(3e-3f);
+        PreferenceData data = RewardTrainerTest.ukpSubset(40);
+        TrainConfig cfg = TrainConfig.transformerDefaults().withEpochs(5).withBatch(8, 1).withLearningRate(3e-3f);
         RunDirectory run = RunDirectory.create(tmp.resolve("run"));
         Evaluation.Report before, after;
         float[] trainedScores;
         List<String> ps = List.of("Debate: x\nStance: y", "Debate: x\nStance: y");
         List<String> rs = List.of("A careful argument with evidence.", "no");
-        try (TrainableTransformer t = new TrainableTransformer(fromStories(16, 48))) {
+        try (TrainableTransformer t = new TrainableTransformer(fromStories(16, 32))) {
             before = Evaluation.evaluate(t.current(), data, 32);
             // the head starts at zero (InstructGPT-style init from the language model): every reward is 0
             assertEquals(Math.log(2), before.loss(), 1e-6);
@@ -47,7 +47,7 @@ class TransformerRewardModelTest {
         }
         assertTrue(after.loss() < before.loss() - 0.05, "training loss " + before.loss() + " -> " + after.loss());
         List<Map<String, Object>> rows = MetricsLog.read(run.metrics());
-        assertEquals(36, rows.size());
+        assertEquals(25, rows.size());
         // the saved model is a reward checkpoint and scores as the trained one did
         Checkpoint.Info info = Checkpoint.info(run.dir().resolve("model"));
         assertEquals("reward", info.metadata().get("kind"));
@@ -55,6 +55,26 @@ class TransformerRewardModelTest {
         try (RewardModel loaded = RewardModels.load(run.dir())) {
             assertTrue(loaded instanceof TransformerRewardModel);
             assertArrayEquals(trainedScores, loaded.score(ps, rs), 1e-5f);
+        }
+    }
+
+    @Test
+    void longTextsAreTruncatedLikeTheirFullEncoding() throws Exception {
+        try (TransformerRewardModel m = fromStories(24, 20)) {
+            String longPrompt = "Human: tell me a story about a dog called Max and his friend the little red bird. ".repeat(20)
+                    + "\n\nAssistant:";
+            int[] full = m.tokenizer().encode(longPrompt, true, false);
+            int[] kept = m.promptTokens(longPrompt);
+            assertEquals(24, kept.length);
+            assertEquals(m.tokenizer().bos(), kept[0]);
+            assertArrayEquals(java.util.Arrays.copyOfRange(full, full.length - 23, full.length),
+                    java.util.Arrays.copyOfRange(kept, 1, 24));
+            String longReply = "Once upon a time there was a happy dog who liked to play in the park with a ball. ".repeat(20);
+            int[] fullReply = m.tokenizer().encode(longReply, false, true);
+            assertArrayEquals(java.util.Arrays.copyOf(fullReply, 20), m.responseTokens(longReply));
+            // a short reply keeps its EOS, where the head reads
+            int[] shortReply = m.responseTokens("The end.");
+            assertEquals(m.tokenizer().eos(), shortReply[shortReply.length - 1]);
         }
     }
 
