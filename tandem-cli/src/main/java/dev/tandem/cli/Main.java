@@ -17,6 +17,7 @@ public final class Main implements Runnable {
 
     /** Subcommands, in the order {@code --help} lists them. */
     static final Object[] SUBCOMMANDS = {
+        new DemoCommand(),
         new GenerateCommand(),
         new BenchCommand(),
         new ImportCommand(),
