@@ -149,8 +149,9 @@ public final class DpoTrainer extends SupervisedTrainer {
         }
         float norm = Gradients.clipNorm(params, cfg.maxGradNorm());
         float lr = Schedules.warmupCosine(update, cfg.warmupSteps(), cfg.steps(), cfg.learningRate(), cfg.minLrRatio());
-        opt.step(lr);
+        boolean skipped = !stepIfFinite(norm, lr, update + 1);
         out.put("grad_norm", (double) norm);
+        out.put("skipped_updates", skipped ? 1.0 : 0.0);
         out.put("lr", (double) lr);
         return out;
     }

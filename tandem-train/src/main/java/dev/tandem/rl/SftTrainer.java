@@ -60,11 +60,12 @@ public final class SftTrainer extends SupervisedTrainer {
         }
         float norm = Gradients.clipNorm(params, cfg.maxGradNorm());
         float lr = Schedules.warmupCosine(step - 1, cfg.warmupSteps(), cfg.steps(), cfg.learningRate(), cfg.minLrRatio());
-        opt.step(lr);
+        boolean skipped = !stepIfFinite(norm, lr, step);
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", (double) loss);
         m.put("grad_norm", (double) norm);
+        m.put("skipped_updates", skipped ? 1.0 : 0.0);
         m.put("lr", (double) lr);
         m.put("tokens_per_second", tokens / secs);
         m.put("time/step", secs);

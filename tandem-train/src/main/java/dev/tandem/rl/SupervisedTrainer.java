@@ -22,6 +22,7 @@ import java.util.function.Consumer;
  * as step 0 and every {@code evalEvery} steps, metrics, checkpoints with optimizer state, resume).
  */
 public abstract class SupervisedTrainer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SupervisedTrainer.class);
     protected final Llama policy;
     protected final List<NDArray> params;
     protected final AdamW opt;
@@ -54,6 +55,22 @@ public abstract class SupervisedTrainer implements AutoCloseable {
     }
 
     public abstract String algorithm();
+
+    private boolean warnedNonFinite;
+
+    /** Takes the optimiser step unless the gradient norm is not finite (then warns once and skips it). */
+    protected boolean stepIfFinite(float gradNorm, float lr, long step) {
+        if (!Float.isFinite(gradNorm)) {
+            if (!warnedNonFinite) {
+                warnedNonFinite = true;
+                LOG.warn("step {}: non-finite gradients (norm {}); the update was skipped. Hint: lower the learning rate "
+                        + "or check the data for empty or degenerate examples.", step, gradNorm);
+            }
+            return false;
+        }
+        opt.step(lr);
+        return true;
+    }
 
     /** One optimiser step on batch {@code step} (from 1); returns its metrics. */
     public abstract Map<String, Double> step(long step);

@@ -29,6 +29,7 @@ class BestOfNTest {
         }
         double best = out.stream().mapToDouble(BestOfN.Choice::bestScore).average().orElseThrow();
         double single = out.stream().mapToDouble(BestOfN.Choice::meanScore).average().orElseThrow();
+        System.err.printf("best-of-8 sentiment over 8 prompts: one sample %.3f, best %.3f%n", single, best);
         assertTrue(best > single + 1, "best of 8 should clearly beat the average sample: " + best + " vs " + single);
         // log 8 − 7/8 = 2.0794415 − 0.875 = 1.2044415
         assertEquals(1.2044415, BestOfN.klBound(8), 1e-7);
