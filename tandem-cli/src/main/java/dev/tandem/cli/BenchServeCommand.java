@@ -31,7 +31,8 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured warm-up seconds first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Unmeasured warm-up seconds first, for the JIT compiler to "
+            + "settle: the server is a long-running process (default: ${DEFAULT-VALUE}).")
     double warmup;
 
     @Option(names = "--tasks", defaultValue = "0", description = "Pairwise tasks to seed (default: enough for 4,000 judgements/s).")

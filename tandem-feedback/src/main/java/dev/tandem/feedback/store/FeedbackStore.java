@@ -107,7 +107,8 @@ public interface FeedbackStore extends AutoCloseable, BatchWriter {
      * <ul>
      *   <li>If the annotator already holds an unexpired lease in this dataset, that same assignment is returned
      *       (page reloads don't burn tasks).</li>
-     *   <li>Expired leases in the dataset are reclaimed first.</li>
+     *   <li>Expired leases in the dataset are reclaimed first (the search for them runs at most once a second per
+     *       dataset, and always before answering that nothing is left: a lease returns within a second of expiry).</li>
      *   <li>With probability {@code goldRate} an unseen gold task is served (if any); otherwise the non-gold task with
      *       the highest priority (then lowest id) that has fewer than {@code overlap} judgements-or-leases and that this
      *       annotator has never been assigned.</li>

@@ -749,15 +749,20 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     /**
      * NOT_FOUND for an unknown annotator. On PostgreSQL it also takes the annotator's row lock, so one annotator's
-     * concurrent calls (two browser tabs) run one after the other; on SQLite all writes are serialised anyway and
-     * known annotators are remembered (they are never deleted).
+     * concurrent nextTask calls (two browser tabs) run one after the other; on SQLite all writes are serialised anyway.
      */
     private void lockAnnotator(Tx db, long annotatorId) throws SQLException {
         if (dialect == Dialect.POSTGRESQL) {
             if (db.one(rs -> rs.getLong(1), "SELECT id FROM annotators WHERE id = ? FOR UPDATE", annotatorId).isEmpty())
                 throw FeedbackException.notFound("annotator " + annotatorId);
+            knownAnnotators.add(annotatorId);
             return;
         }
+        requireKnownAnnotator(db, annotatorId);
+    }
+
+    /** NOT_FOUND for an unknown annotator; known ones are remembered (annotators are never deleted). */
+    private void requireKnownAnnotator(Tx db, long annotatorId) throws SQLException {
         if (knownAnnotators.contains(annotatorId)) return;
         if (db.count("SELECT COUNT(*) FROM annotators WHERE id = ?", annotatorId) == 0)
             throw FeedbackException.notFound("annotator " + annotatorId);
@@ -794,19 +799,42 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         }
     }
 
+
     // ------------------------------------------------------------------ assignment
 
-    /** The first open non-gold task this annotator was never given, in serving order (index tasks_open, V2). */
-    String nextOpenTaskSql() {
-        return "SELECT " + TASK_COLS + " FROM tasks t WHERE t.dataset_id = ? AND t.gold = 0 AND t.slots_taken < t.overlap "
+    /**
+     * Takes a slot of the first open non-gold task this annotator was never given, in serving order (index
+     * {@code tasks_open}, V2), and returns that task: the pick and the guarded slot update in one statement.
+     * {@code rowLock} is the dialect's row-locking suffix for the pick (PostgreSQL; empty on SQLite).
+     */
+    String takeOpenTaskSql(String rowLock) {
+        return "UPDATE tasks SET slots_taken = slots_taken + 1 WHERE id = ("
+                + "SELECT t.id FROM tasks t WHERE t.dataset_id = ? AND t.gold = 0 AND t.slots_taken < t.overlap "
                 + "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ?) "
                 + "AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.task_id = t.id AND j.annotator_id = ?) "
-                + "ORDER BY t.priority DESC, t.id LIMIT 1" + dialect.skipLockedRows("t");
+                + "ORDER BY t.priority DESC, t.id LIMIT 1" + rowLock + ") AND slots_taken < overlap RETURNING " + TASK_COLS;
+    }
+
+    /** Store-clock time of the last reclaim per dataset (see {@link #reclaimIfDue}). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> lastReclaim = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long RECLAIM_INTERVAL_MILLIS = 1_000;
+
+    /**
+     * Reclaims the dataset's expired leases if that was last done a second or more ago (by the store's clock): a
+     * lease is returned to the queue within a second of expiring, and {@code nextTask} does not pay for the
+     * (nearly always empty) search on every call. When the queue looks empty, nextTask reclaims regardless.
+     */
+    private int reclaimIfDue(Tx db, long datasetId, long now) throws SQLException {
+        Long last = lastReclaim.get(datasetId);
+        if (last != null && now - last < RECLAIM_INTERVAL_MILLIS && now >= last) return 0;
+        lastReclaim.put(datasetId, now);
+        return reclaim(db, datasetId, now);
     }
 
     @Override
     public Optional<AssignedTask> nextTask(long annotatorId, long datasetId) {
-        String pickSql = nextOpenTaskSql();
+        String takeSkippingLocked = takeOpenTaskSql(dialect.skipLockedRows("t"));
+        String takeWaiting = dialect == Dialect.POSTGRESQL ? takeOpenTaskSql(" FOR UPDATE OF t") : null;
         return hot(db -> {
             lockAnnotator(db, annotatorId);
             Dataset dataset = recentDataset(db, datasetId);
@@ -814,7 +842,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             Optional<Assignment> live = db.one(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments "
                     + "WHERE annotator_id = ? AND dataset_id = ? AND state = 'leased' AND expires_at > ? ORDER BY id", annotatorId, datasetId, now);
             if (live.isPresent()) return Optional.of(assemble(db, live.get(), dataset, requireTask(db, live.get().taskId())));
-            reclaim(db, datasetId, now);
+            reclaimIfDue(db, datasetId, now);
 
             Task chosen = null;
             if (dataset.settings().goldRate() > 0 && random.nextDouble() < dataset.settings().goldRate()) {
@@ -825,16 +853,16 @@ public final class JdbcFeedbackStore implements FeedbackStore {
                 if (!gold.isEmpty()) chosen = gold.get(random.nextInt(gold.size()));
             }
             // Read-then-write made atomic: on SQLite the transaction holds the database's write lock from BEGIN
-            // IMMEDIATE on (other connections and processes wait), on PostgreSQL the picked row is locked (FOR UPDATE
-            // SKIP LOCKED: concurrent callers take the next rows instead of queueing on this one). The guarded UPDATE
-            // re-checks the slot and its row count is checked, so a task can never exceed its overlap.
-            for (int round = 0; chosen == null && round < 20; round++) {
-                Optional<Task> candidate = db.one(JdbcFeedbackStore.this::mapTask, pickSql, datasetId, annotatorId, annotatorId);
-                if (candidate.isEmpty()) return Optional.<AssignedTask>empty();
-                if (db.update("UPDATE tasks SET slots_taken = slots_taken + 1 WHERE id = ? AND slots_taken < overlap", candidate.get().id()) == 1)
-                    chosen = candidate.get();
-            }
-            if (chosen == null) return Optional.<AssignedTask>empty(); // heavy contention: caller may ask again
+            // IMMEDIATE on (other connections and processes wait); on PostgreSQL the pick locks its row, skipping rows
+            // that concurrent callers are taking (SKIP LOCKED), and the guarded UPDATE re-checks the slot, so a task
+            // never exceeds its overlap.
+            if (chosen == null) chosen = db.one(this::mapTask, takeSkippingLocked, datasetId, annotatorId, annotatorId).orElse(null);
+            if (chosen == null && takeWaiting != null) // the rows left may all be locked by callers who leave a slot
+                chosen = db.one(this::mapTask, takeWaiting, datasetId, annotatorId, annotatorId).orElse(null);
+            if (chosen == null && reclaim(db, datasetId, now) > 0) // looks empty: expired leases may free a slot
+                chosen = db.one(this::mapTask, takeWaiting != null ? takeWaiting : takeSkippingLocked, datasetId, annotatorId, annotatorId)
+                        .orElse(null);
+            if (chosen == null) return Optional.<AssignedTask>empty();
             List<Long> order = new ArrayList<>(chosen.responseIds());
             for (int i = order.size() - 1; i > 0; i--) java.util.Collections.swap(order, i, random.nextInt(i + 1));
             long expires = now + dataset.settings().leaseTimeout().toMillis();
@@ -905,7 +933,9 @@ public final class JdbcFeedbackStore implements FeedbackStore {
     @Override
     public SubmitResult submit(long annotatorId, Submission s) {
         return hot(db -> {
-            lockAnnotator(db, annotatorId);
+            // No annotator row lock needed here: a concurrent double submit is settled by the guarded assignment
+            // update and the unique constraints (the loser is retried and sees the winner's judgement).
+            requireKnownAnnotator(db, annotatorId);
             Optional<Judgement> earlier = db.one(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements "
                     + "WHERE annotator_id = ? AND client_id = ?", annotatorId, s.clientId());
             if (earlier.isPresent()) {
@@ -921,8 +951,15 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             Assignment a = (Assignment) at[0];
             if (a.annotatorId() != annotatorId)
                 throw FeedbackException.forbidden("assignment " + a.id() + " belongs to another annotator");
-            if (a.state() == Assignment.State.SUBMITTED)
+            if (a.state() == Assignment.State.SUBMITTED) {
+                // Without a row lock (PostgreSQL, READ COMMITTED) the same submission may have been committed by a
+                // concurrent call between the client-id lookup above and this read: look again before calling it a
+                // conflict.
+                Optional<Judgement> same = db.one(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements "
+                        + "WHERE annotator_id = ? AND client_id = ?", annotatorId, s.clientId());
+                if (same.isPresent() && Long.valueOf(a.id()).equals(same.get().assignmentId())) return new SubmitResult(same.get(), true);
                 throw FeedbackException.conflict("assignment " + a.id() + " was already answered with another client id");
+            }
             Task task = (Task) at[1];
             Dataset dataset = recentDataset(db, task.datasetId());
             Shown shown = shownFor(db, task, a.shownOrder());

@@ -161,7 +161,7 @@ class SqliteFeedbackStoreTest extends FeedbackStoreContract {
     void pickingTheNextTaskReadsTheOpenTaskIndexWithoutSorting() throws Exception {
         var jdbc = (JdbcFeedbackStore) store;
         try (Connection c = jdbc.connectionForTests(); Statement s = c.createStatement()) {
-            String sql = jdbc.nextOpenTaskSql().replace("?", "1");
+            String sql = jdbc.takeOpenTaskSql("").replace("?", "1");
             StringBuilder plan = new StringBuilder();
             try (ResultSet rs = s.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
                 while (rs.next()) plan.append(rs.getString("detail")).append('\n');
