@@ -38,7 +38,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -285,7 +284,14 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     static List<Long> decodeIds(String s) {
         if (s == null || s.isEmpty()) return List.of();
-        return Arrays.stream(s.split(",")).map(Long::valueOf).toList();
+        List<Long> out = new ArrayList<>(4);
+        for (int from = 0; from <= s.length(); ) {
+            int comma = s.indexOf(',', from);
+            int to = comma < 0 ? s.length() : comma;
+            out.add(Long.parseLong(s, from, to, 10));
+            from = to + 1;
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ row mappers
@@ -839,9 +845,14 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             lockAnnotator(db, annotatorId);
             Dataset dataset = recentDataset(db, datasetId);
             long now = now();
-            Optional<Assignment> live = db.one(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments "
+            // the annotator's live lease, if any (a page reload): probe by id, read the row only when there is one
+            Optional<Long> liveId = db.one(rs -> rs.getLong(1), "SELECT id FROM assignments "
                     + "WHERE annotator_id = ? AND dataset_id = ? AND state = 'leased' AND expires_at > ? ORDER BY id", annotatorId, datasetId, now);
-            if (live.isPresent()) return Optional.of(assemble(db, live.get(), dataset, requireTask(db, live.get().taskId())));
+            if (liveId.isPresent()) {
+                Assignment live = db.one(JdbcFeedbackStore::mapAssignment, "SELECT " + ASSIGNMENT_COLS + " FROM assignments WHERE id = ?",
+                        liveId.get()).orElseThrow();
+                return Optional.of(assemble(db, live, dataset, requireTask(db, live.taskId())));
+            }
             reclaimIfDue(db, datasetId, now);
 
             Task chosen = null;
@@ -936,8 +947,12 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             // No annotator row lock needed here: a concurrent double submit is settled by the guarded assignment
             // update and the unique constraints (the loser is retried and sees the winner's judgement).
             requireKnownAnnotator(db, annotatorId);
-            Optional<Judgement> earlier = db.one(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements "
-                    + "WHERE annotator_id = ? AND client_id = ?", annotatorId, s.clientId());
+            // A narrow probe first: nearly always nothing is found, and sqlite-jdbc fetches every column name of
+            // every result set, so the full row is read only for an actual repeat.
+            Optional<Judgement> earlier = db.one(rs -> rs.getLong(1), "SELECT id FROM judgements WHERE annotator_id = ? AND client_id = ?",
+                    annotatorId, s.clientId()).isEmpty() ? Optional.empty()
+                    : db.one(this::mapJudgement, "SELECT " + JUDGEMENT_COLS + " FROM judgements WHERE annotator_id = ? AND client_id = ?",
+                            annotatorId, s.clientId());
             if (earlier.isPresent()) {
                 if (!Long.valueOf(s.assignmentId()).equals(earlier.get().assignmentId()))
                     throw FeedbackException.conflict("client id '" + s.clientId() + "' was already used for another submission (judgement "
