@@ -231,6 +231,8 @@ public final class Demo {
         m.put("dpo_beta", c.dpoBeta());
         m.put("eval_samples_per_prompt", c.evalSamples());
         m.put("held_out_fraction", c.heldOutFraction());
+        m.put("ppo_epochs", c.ppoEpochs());
+        m.put("ppo_minibatches", c.ppoMinibatches());
         return m;
     }
 

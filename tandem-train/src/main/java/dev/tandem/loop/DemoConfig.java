@@ -28,11 +28,13 @@ import java.util.Objects;
  * @param dpoBeta            DPO's β
  * @param evalSamples        responses per fresh prompt per policy in the final evaluation
  * @param heldOutFraction    share of the comparisons held out to measure the reward model's accuracy
+ * @param ppoEpochs          PPO passes over each batch of rollouts
+ * @param ppoMinibatches     PPO minibatches per pass (must divide {@code batchSize})
  */
 public record DemoConfig(String model, Path out, long seed, int rounds, int pairs, int steps, Algorithm algorithm,
         RewardKind rewardModel, double annotatorError, double annotatorTemperature, String goldLexicon,
         int maxNewTokens, float temperature, int batchSize, float learningRate, float klCoef, float targetKl,
-        float dpoBeta, int evalSamples, double heldOutFraction) {
+        float dpoBeta, int evalSamples, double heldOutFraction, int ppoEpochs, int ppoMinibatches) {
 
     /** Policy-optimisation algorithms the demo can run. */
     public enum Algorithm {
@@ -86,6 +88,11 @@ public record DemoConfig(String model, Path out, long seed, int rounds, int pair
         if (!(heldOutFraction > 0 && heldOutFraction < 0.5)) {
             throw new IllegalArgumentException("held-out fraction must be in (0, 0.5), got " + heldOutFraction);
         }
+        positive("PPO epochs", ppoEpochs);
+        positive("PPO minibatches", ppoMinibatches);
+        if (batchSize % ppoMinibatches != 0) {
+            throw new IllegalArgumentException("--batch " + batchSize + " does not split into " + ppoMinibatches + " PPO minibatches");
+        }
     }
 
     private static void positive(String name, int v) {
@@ -102,6 +109,7 @@ public record DemoConfig(String model, Path out, long seed, int rounds, int pair
         b.goldLexicon = goldLexicon; b.maxNewTokens = maxNewTokens; b.temperature = temperature;
         b.batchSize = batchSize; b.learningRate = learningRate; b.klCoef = klCoef; b.targetKl = targetKl;
         b.dpoBeta = dpoBeta; b.evalSamples = evalSamples; b.heldOutFraction = heldOutFraction;
+        b.ppoEpochs = ppoEpochs; b.ppoMinibatches = ppoMinibatches;
         return b;
     }
 
@@ -110,7 +118,7 @@ public record DemoConfig(String model, Path out, long seed, int rounds, int pair
         Path out;
         String model = "stories260K";
         long seed = 1;
-        int rounds = 1, pairs = 1000, steps = 10;
+        int rounds = 1, pairs = 1000, steps = 8;
         Algorithm algorithm = Algorithm.PPO;
         RewardKind rewardModel = RewardKind.LINEAR;
         double annotatorError = 0.1, annotatorTemperature = 0.25;
@@ -121,6 +129,7 @@ public record DemoConfig(String model, Path out, long seed, int rounds, int pair
         float learningRate = 5e-4f, klCoef = 0.05f, targetKl = 0f, dpoBeta = 0.1f;
         int evalSamples = 16;
         double heldOutFraction = 0.2;
+        int ppoEpochs = 2, ppoMinibatches = 2;
 
         Builder(Path out) { this.out = out; }
 
@@ -144,11 +153,13 @@ public record DemoConfig(String model, Path out, long seed, int rounds, int pair
         public Builder dpoBeta(float v) { dpoBeta = v; return this; }
         public Builder evalSamples(int v) { evalSamples = v; return this; }
         public Builder heldOutFraction(double v) { heldOutFraction = v; return this; }
+        public Builder ppoEpochs(int v) { ppoEpochs = v; return this; }
+        public Builder ppoMinibatches(int v) { ppoMinibatches = v; return this; }
 
         public DemoConfig build() {
             return new DemoConfig(model, out, seed, rounds, pairs, steps, algorithm, rewardModel, annotatorError,
                     annotatorTemperature, goldLexicon, maxNewTokens, temperature, batchSize, learningRate, klCoef,
-                    targetKl, dpoBeta, evalSamples, heldOutFraction);
+                    targetKl, dpoBeta, evalSamples, heldOutFraction, ppoEpochs, ppoMinibatches);
         }
     }
 }

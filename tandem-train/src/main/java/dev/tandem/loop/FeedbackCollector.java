@@ -129,11 +129,16 @@ public final class FeedbackCollector {
      * {@code {prompt, chosen, rejected}}, atomically; returns the number of lines.
      */
     public long export(Path file) throws IOException {
+        return export(store, dataset.name(), file);
+    }
+
+    /** Exports a dataset's pairwise labels (majority per task, gold tasks excluded) to {@code file}, atomically. */
+    public static long export(FeedbackStore store, String datasetName, Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         long lines;
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            lines = new FeedbackExporter(store).export(ExportOptions.of(dataset.name(), ExportKind.PAIRS), w);
+            lines = new FeedbackExporter(store).export(ExportOptions.of(datasetName, ExportKind.PAIRS), w);
         }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);

@@ -53,7 +53,14 @@ public final class PolicyStage {
     /** The tuned policy (language-model head only; the caller closes it) and its curve. */
     public record Tuned(Llama policy, List<Point> curve, List<String> warnings, double seconds) {}
 
-    /** What a stage needs. */
+    /**
+     * What a stage needs.
+     *
+     * @param current the policy to continue from ({@code original} in the first round)
+     * @param reward  the learned reward (PPO, GRPO, RLOO; DPO uses it only to probe the curves)
+     * @param watcher the gold judge for the over-optimisation curves, or null when there is none (live loop)
+     * @param dir     the policy run directory
+     */
     public record Inputs(DemoConfig cfg, int round, Llama original, Llama current, Tokenizer tok, Path tokenizerFile,
             RewardModel reward, PreferenceData trainPairs, PreferenceData heldOutPairs, List<String> prompts,
             GoldJudge watcher, Path dir) {}
@@ -104,7 +111,7 @@ public final class PolicyStage {
                 for (String k : List.of("loss/policy_avg", "loss/value_avg", "loss")) {
                     if (m.containsKey(k)) losses.put(k, m.get(k));
                 }
-                double gold = mean(in.watcher()::score, s.rollout().texts());
+                double gold = in.watcher() == null ? Double.NaN : mean(in.watcher()::score, s.rollout().texts());
                 curve.add(new Point(in.round(), s.step(), m.get("objective/kl"), m.get("objective/scores"), gold, losses));
             });
             return new Tuned(trainer.policy().copy(false), curve, r.warnings(), (System.nanoTime() - t0) / 1e9);
@@ -115,7 +122,7 @@ public final class PolicyStage {
     static PpoConfig ppoConfig(DemoConfig c, long seed) {
         return PpoConfig.builder().steps(c.steps()).batchSize(c.batchSize()).maxNewTokens(c.maxNewTokens())
                 .temperature(c.temperature()).learningRate(c.learningRate()).klCoef(c.klCoef())
-                .targetKl(c.targetKl()).normalizeRewards(true).epochs(2).minibatches(2).seed(seed)
+                .targetKl(c.targetKl()).normalizeRewards(true).epochs(c.ppoEpochs()).minibatches(c.ppoMinibatches()).seed(seed)
                 .checkpointEvery(0).sampleEvery(5).build();
     }
 
@@ -167,7 +174,8 @@ public final class PolicyStage {
             for (int[] t : g.tokens()) texts.add(PairGenerator.text(in.tok(), t));
             double kl = PolicyProbe.mean(PolicyProbe.sequenceKl(lm, in.original(), prompts, g.tokens(), c.temperature()));
             double proxy = PolicyProbe.mean(in.reward().score(promptTexts, texts));
-            return new Point(in.round(), step, kl, proxy, mean(in.watcher()::score, texts), losses);
+            double gold = in.watcher() == null ? Double.NaN : mean(in.watcher()::score, texts);
+            return new Point(in.round(), step, kl, proxy, gold, losses);
         }
     }
 

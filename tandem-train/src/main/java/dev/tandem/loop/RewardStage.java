@@ -57,6 +57,16 @@ public final class RewardStage {
 
     public static Trained train(PreferenceData train, PreferenceData heldOut, DemoConfig.RewardKind kind,
             Models.Loaded backbone, int maxResponseTokens, Path dir, long seed, long startNanos) throws IOException {
+        return train(train, heldOut, kind, backbone, maxResponseTokens, dir, seed, startNanos, null);
+    }
+
+    /**
+     * As above; with {@code warmStart} (a model directory written by an earlier run, e.g. {@code RUN/model}) the
+     * model continues from those weights (a linear model keeps its fitted features) instead of starting afresh.
+     */
+    public static Trained train(PreferenceData train, PreferenceData heldOut, DemoConfig.RewardKind kind,
+            Models.Loaded backbone, int maxResponseTokens, Path dir, long seed, long startNanos, Path warmStart)
+            throws IOException {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("kind", kind.id());
         settings.put("train_pairs", train.size());
@@ -65,7 +75,16 @@ public final class RewardStage {
         RunDirectory run = RunDirectory.create(dir);
         Trainable trainable;
         TrainConfig cfg;
-        if (kind == DemoConfig.RewardKind.LINEAR) {
+        if (warmStart != null) {
+            settings.put("warm_start", warmStart.toString());
+            if (kind == DemoConfig.RewardKind.LINEAR) {
+                trainable = TrainableLinear.from(dev.tandem.reward.LinearRewardModel.load(warmStart));
+                cfg = TrainConfig.linearDefaults().withEpochs(2).withSeed(seed);
+            } else {
+                trainable = new TrainableTransformer(TransformerRewardModel.load(warmStart, null));
+                cfg = TrainConfig.transformerDefaults().withEpochs(1).withSeed(seed);
+            }
+        } else if (kind == DemoConfig.RewardKind.LINEAR) {
             List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
             for (PreferenceRecord r : train.records()) {
                 PreferenceRecord.Pair p = (PreferenceRecord.Pair) r;

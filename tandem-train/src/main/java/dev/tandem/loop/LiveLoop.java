@@ -1,0 +1,389 @@
+package dev.tandem.loop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.feedback.Dataset;
+import dev.tandem.feedback.DatasetSettings;
+import dev.tandem.feedback.JudgementKind;
+import dev.tandem.feedback.NewTask;
+import dev.tandem.feedback.Prompt;
+import dev.tandem.feedback.Response;
+import dev.tandem.feedback.store.DatasetSummary;
+import dev.tandem.feedback.store.FeedbackStore;
+import dev.tandem.model.Checkpoint;
+import dev.tandem.model.Llama;
+import dev.tandem.model.Models;
+import dev.tandem.model.SamplingConfig;
+import dev.tandem.reward.PreferenceData;
+import dev.tandem.reward.RewardModel;
+import dev.tandem.reward.RewardModels;
+import dev.tandem.reward.Splits;
+import dev.tandem.train.RunDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The live RLHF loop behind {@code tandem serve}: people judge pairs in the browser while the model learns.
+ *
+ * <ul>
+ *   <li><b>Queue.</b> {@link #refill} keeps at least {@code openTasks} open pairwise tasks in the dataset, sampled
+ *       from the CURRENT policy; every response records the policy version that wrote it
+ *       ({@code ModelInfo.modelVersion} = {@code v0}, {@code v1}, …).</li>
+ *   <li><b>Reward model.</b> Every {@code retrainEvery} new judgements the reward model is retrained on all the
+ *       dataset's comparisons (exported from the store), warm-started from the previous one.</li>
+ *   <li><b>Policy.</b> After every {@code optimiseEvery} reward-model versions, a policy round (PPO, GRPO, RLOO
+ *       against the reward model, or DPO on the comparisons) continues from the current policy, always with the KL
+ *       leash to the ORIGINAL model.</li>
+ *   <li><b>Swap.</b> A new version is first written completely (checkpoint directory, atomic), then
+ *       {@code state.json} is replaced atomically, then the in-memory version is swapped under a write lock; task
+ *       generation holds the read lock, so it never sees a half-swapped model.</li>
+ *   <li><b>Restart.</b> {@link #open} reads {@code state.json} and the store: the policy and reward model come back
+ *       from their last complete versions and the judgement counters continue; an interrupted training leaves
+ *       only temporary directories, which the next round replaces.</li>
+ * </ul>
+ *
+ * Without a background thread ({@link #tick}) everything runs synchronously, which is what the tests use;
+ * {@link #start} runs the queue on a timer and training on a single background thread.
+ *
+ * <p>Layout of {@code dir}: {@code state.json}, {@code rm/vN/} (reward-model runs, the model in {@code model/}),
+ * {@code policy/vN/} (policy runs, the tuned policy in {@code final/}), {@code comparisons/vN.jsonl}.
+ */
+public final class LiveLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveLoop.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Settings of the live loop.
+     *
+     * @param dir           where versions and state live
+     * @param dataset       the feedback dataset people label
+     * @param prompts       prompts for new tasks
+     * @param openTasks     refill when fewer tasks than this are open
+     * @param refillPairs   pairs generated per refill
+     * @param retrainEvery  new judgements between reward-model versions (K)
+     * @param optimiseEvery reward-model versions between policy rounds (M)
+     * @param training      model, algorithm, reward-model kind, steps, batch, learning rate, KL coefficient,
+     *                      sampling and seed (the demo's settings; pairs, rounds and evaluation fields are unused)
+     */
+    public record Config(Path dir, String dataset, List<String> prompts, int openTasks, int refillPairs,
+            int retrainEvery, int optimiseEvery, DemoConfig training) {
+        public Config {
+            Objects.requireNonNull(dir, "dir");
+            Objects.requireNonNull(dataset, "dataset");
+            prompts = List.copyOf(prompts);
+            if (prompts.isEmpty()) throw new IllegalArgumentException("the live loop needs prompts");
+            if (openTasks < 1 || refillPairs < 1 || retrainEvery < 2 || optimiseEvery < 1) {
+                throw new IllegalArgumentException("openTasks, refillPairs, optimiseEvery must be >= 1 and "
+                        + "retrainEvery >= 2");
+            }
+            Objects.requireNonNull(training, "training");
+        }
+    }
+
+    /** What survives a restart (state.json). */
+    record State(int policyVersion, String policyPath, int rmVersion, String rmPath, long judgementsAtLastRm,
+            int rmSinceRound) {
+        static State initial() { return new State(0, null, 0, null, 0, 0); }
+    }
+
+    /** A snapshot for dashboards and logs. */
+    public record Status(String policyVersion, int rewardModelVersion, long judgements, long judgementsAtLastRetrain,
+            int rewardModelsSincePolicyRound, int openTasks, boolean training, String lastError) {}
+
+    private final FeedbackStore store;
+    private final Config cfg;
+    private final Dataset dataset;
+    private final Models.Loaded original;
+    private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
+    private final AtomicBoolean training = new AtomicBoolean();
+    private volatile State state;
+    private volatile Llama policy;          // == original.model() at v0
+    private volatile RewardModel reward;    // null before the first version
+    private volatile String lastError;
+    private long refills;
+    private ScheduledExecutorService timer;
+    private ExecutorService trainer;
+
+    private LiveLoop(FeedbackStore store, Config cfg, Models.Loaded original, State state, Llama policy,
+            RewardModel reward) {
+        this.store = store;
+        this.cfg = cfg;
+        this.original = original;
+        this.state = state;
+        this.policy = policy;
+        this.reward = reward;
+        this.dataset = store.ensureDataset(cfg.dataset(), "live RLHF loop: pairs from the current policy",
+                DatasetSettings.defaults());
+    }
+
+    /** Opens the loop in {@code cfg.dir()}, resuming from its state.json if there is one. */
+    public static LiveLoop open(FeedbackStore store, Config cfg) throws IOException {
+        Files.createDirectories(cfg.dir());
+        State s = readState(cfg.dir().resolve("state.json"));
+        Models.Loaded original = Models.load(cfg.training().model(), null);
+        Llama policy = original.model();
+        RewardModel rm = null;
+        try {
+            if (s.policyPath() != null) policy = Checkpoint.load(cfg.dir().resolve(s.policyPath()));
+            if (s.rmPath() != null) rm = RewardModels.load(cfg.dir().resolve(s.rmPath()));
+            LiveLoop loop = new LiveLoop(store, cfg, original, s, policy, rm);
+            LOG.info("live loop: policy v{}, reward model v{}, {} judgements at the last retrain", s.policyVersion(),
+                    s.rmVersion(), s.judgementsAtLastRm());
+            return loop;
+        } catch (IOException | RuntimeException e) {
+            if (rm != null) rm.close();
+            if (policy != original.model()) policy.close();
+            original.close();
+            throw e;
+        }
+    }
+
+    public Dataset dataset() { return dataset; }
+
+    /** The version tag of the policy that writes new tasks, e.g. {@code v2}. */
+    public String policyVersion() { return "v" + state.policyVersion(); }
+
+    public int rewardModelVersion() { return state.rmVersion(); }
+
+    public Status status() {
+        DatasetSummary d = summary();
+        State s = state;
+        return new Status(policyVersion(), s.rmVersion(), d.judgements(), s.judgementsAtLastRm(), s.rmSinceRound(),
+                (int) d.open(), training.get(), lastError);
+    }
+
+    private DatasetSummary summary() {
+        return store.datasetSummaries().stream().filter(x -> x.dataset().id() == dataset.id()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("dataset " + dataset.name() + " disappeared"));
+    }
+
+    /**
+     * Adds {@code refillPairs} tasks sampled from the current policy when fewer than {@code openTasks} are open;
+     * returns the number of tasks added.
+     */
+    public int refill() {
+        if (summary().open() >= cfg.openTasks()) return 0;
+        DemoConfig t = cfg.training();
+        swap.readLock().lock();
+        try {
+            String version = policyVersion();
+            SamplingConfig sampling = new SamplingConfig(t.temperature(), 0, 1f, t.maxNewTokens(),
+                    t.seed() * 31 + state.policyVersion() * 1_000_003L + ++refills, true);
+            PairGenerator.Batch batch = PairGenerator.generate(policy, original.tokenizer(), cfg.prompts(),
+                    cfg.refillPairs(), sampling, "live loop: tasks from " + version);
+            Response.ModelInfo info = new Response.ModelInfo(t.model(), version, Map.of(
+                    "temperature", Float.toString(t.temperature()), "max_new_tokens", Integer.toString(t.maxNewTokens()),
+                    "seed", Long.toString(sampling.seed())));
+            int added = store.batch(w -> {
+                Map<String, Long> ids = new HashMap<>();
+                int n = 0;
+                for (PairGenerator.Candidate c : batch.pairs()) {
+                    long pid = ids.computeIfAbsent(c.prompt(), text -> w.findPrompt(dataset.id(), text)
+                            .map(Prompt::id).orElseGet(() -> w.addPrompt(dataset.id(), text, null, "live loop").id()));
+                    Response a = w.addResponse(pid, c.first(), info), b = w.addResponse(pid, c.second(), info);
+                    w.addTask(dataset.id(), NewTask.of(pid, JudgementKind.PAIRWISE, List.of(a.id(), b.id())));
+                    n++;
+                }
+                return n;
+            });
+            LOG.info("live loop: {} tasks added from policy {}", added, version);
+            return added;
+        } finally {
+            swap.readLock().unlock();
+        }
+    }
+
+    /** Whether enough new judgements arrived for a new reward model. */
+    public boolean retrainDue() {
+        return summary().judgements() - state.judgementsAtLastRm() >= cfg.retrainEvery();
+    }
+
+    /** Whether enough reward-model versions accumulated for a policy round. */
+    public boolean policyRoundDue() {
+        return state.rmSinceRound() >= cfg.optimiseEvery() && reward != null;
+    }
+
+    /** Refills the queue and runs whatever training is due, synchronously. */
+    public void tick() throws IOException {
+        refill();
+        if (retrainDue()) retrainRewardModel();
+        if (policyRoundDue()) optimisePolicy();
+    }
+
+    /** Trains reward model version N+1 on every comparison so far (warm start from version N) and swaps it in. */
+    public synchronized void retrainRewardModel() throws IOException {
+        DemoConfig t = cfg.training();
+        long judgements = summary().judgements();
+        int v = state.rmVersion() + 1;
+        Path pairs = cfg.dir().resolve("comparisons").resolve("v" + v + ".jsonl");
+        long lines = FeedbackCollector.export(store, dataset.name(), pairs);
+        if (lines < 4) {
+            LOG.info("live loop: only {} labelled pairs; the reward model waits for more", lines);
+            return;
+        }
+        PreferenceData data = FeedbackCollector.read(pairs);
+        Splits.Split split = Splits.byGroup(data, t.heldOutFraction(), t.seed() + v);
+        Path runDir = cfg.dir().resolve("rm").resolve("v" + v);
+        if (Files.exists(runDir)) deleteTree(runDir); // left by an interrupted attempt
+        Path warm = state.rmPath() == null ? null : cfg.dir().resolve(state.rmPath());
+        RewardStage.Trained trained = RewardStage.train(split.train(), split.eval(), t.rewardModel(), original,
+                t.maxNewTokens(), runDir, t.seed() + v, System.nanoTime(), warm);
+        String rel = cfg.dir().relativize(runDir.resolve("model")).toString();
+        State next = new State(state.policyVersion(), state.policyPath(), v, rel, judgements, state.rmSinceRound() + 1);
+        writeState(next);
+        RewardModel old = reward;
+        reward = trained.model();
+        state = next;
+        if (old != null) old.close();
+        LOG.info("live loop: reward model v{} on {} comparisons: held-out accuracy {}", v, data.size(),
+                String.format(java.util.Locale.ROOT, "%.3f", trained.heldOut().accuracy()));
+    }
+
+    /** Runs a policy round from the current policy against the current reward model and swaps the result in. */
+    public synchronized void optimisePolicy() throws IOException {
+        if (reward == null) throw new IllegalStateException("no reward model yet");
+        DemoConfig t = cfg.training();
+        int v = state.policyVersion() + 1;
+        Path runDir = cfg.dir().resolve("policy").resolve("v" + v);
+        if (Files.exists(runDir)) deleteTree(runDir);
+        PreferenceData data = FeedbackCollector.read(cfg.dir().resolve("comparisons").resolve("v" + state.rmVersion() + ".jsonl"));
+        Splits.Split split = Splits.byGroup(data, t.heldOutFraction(), t.seed() + v);
+        PolicyStage.Tuned tuned = PolicyStage.run(new PolicyStage.Inputs(t, v, original.model(), policy,
+                original.tokenizer(), original.tokenizerFile(), reward, split.train(), split.eval(), cfg.prompts(), null,
+                runDir));
+        Path finalDir = runDir.resolve("final");
+        if (!Files.isDirectory(finalDir)) {
+            try (Llama lm = tuned.policy()) {
+                throw new IOException("the policy run left no " + finalDir);
+            }
+        }
+        State next = new State(v, cfg.dir().relativize(finalDir).toString(), state.rmVersion(), state.rmPath(),
+                state.judgementsAtLastRm(), 0);
+        writeState(next);
+        swap.writeLock().lock();
+        try {
+            Llama old = policy;
+            policy = tuned.policy();
+            state = next;
+            if (old != original.model()) old.close();
+        } finally {
+            swap.writeLock().unlock();
+        }
+        PolicyStage.Point last = tuned.curve().get(tuned.curve().size() - 1);
+        LOG.info("live loop: policy v{} after {} {} steps (KL to the original {} nats)", v, tuned.curve().size(),
+                t.algorithm().id(), String.format(java.util.Locale.ROOT, "%.2f", last.kl()));
+    }
+
+    /**
+     * Runs in the background: the queue is refilled every {@code period}; due training is handed to one trainer
+     * thread (at most one job at a time, so a slow round never piles up). Errors are logged and kept in
+     * {@link Status#lastError}; the loop carries on.
+     */
+    public synchronized LiveLoop start(Duration period) {
+        if (timer != null) throw new IllegalStateException("already started");
+        timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tandem-live-loop-queue"));
+        trainer = Executors.newSingleThreadExecutor(r -> daemon(r, "tandem-live-loop-trainer"));
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                refill();
+                if (!training.get() && (retrainDue() || policyRoundDue())) {
+                    training.set(true);
+                    trainer.submit(() -> {
+                        try {
+                            if (retrainDue()) retrainRewardModel();
+                            if (policyRoundDue()) optimisePolicy();
+                            lastError = null;
+                        } catch (Exception e) {
+                            lastError = e.toString();
+                            LOG.error("live loop: training failed: {}", e.toString(), e);
+                        } finally {
+                            training.set(false);
+                        }
+                    });
+                }
+            } catch (RuntimeException e) {
+                lastError = e.toString();
+                LOG.error("live loop: refill failed: {}", e.toString(), e);
+            }
+        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void writeState(State s) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", "tandem-live-loop");
+        m.put("policy_version", s.policyVersion());
+        m.put("policy_path", s.policyPath());
+        m.put("rm_version", s.rmVersion());
+        m.put("rm_path", s.rmPath());
+        m.put("judgements_at_last_rm", s.judgementsAtLastRm());
+        m.put("rm_since_round", s.rmSinceRound());
+        RunDirectory.writeJsonAtomically(cfg.dir().resolve("state.json"), m);
+    }
+
+    static State readState(Path file) throws IOException {
+        if (!Files.exists(file)) return State.initial();
+        JsonNode n;
+        try {
+            n = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (n == null || !"tandem-live-loop".equals(n.path("format").asText())) {
+            throw new IOException(file + ": not a live-loop state file (field 'format')");
+        }
+        return new State(n.path("policy_version").asInt(), text(n, "policy_path"), n.path("rm_version").asInt(),
+                text(n, "rm_path"), n.path("judgements_at_last_rm").asLong(), n.path("rm_since_round").asInt());
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (timer != null) {
+            timer.shutdownNow();
+            trainer.shutdown();
+            if (!trainer.awaitTermination(10, TimeUnit.MINUTES)) trainer.shutdownNow();
+            timer.awaitTermination(1, TimeUnit.MINUTES);
+        }
+        swap.writeLock().lock();
+        try {
+            if (reward != null) reward.close();
+            if (policy != original.model()) policy.close();
+            original.close();
+        } finally {
+            swap.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.tandem.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.feedback.Annotator;
+import dev.tandem.feedback.AnnotatorKind;
+import dev.tandem.feedback.AssignedTask;
+import dev.tandem.feedback.JudgementPayload;
+import dev.tandem.feedback.Response;
+import dev.tandem.feedback.Submission;
+import dev.tandem.feedback.sim.SimulatedAnnotator;
+import dev.tandem.feedback.store.FeedbackStore;
+import dev.tandem.feedback.store.JdbcFeedbackStore;
+import dev.tandem.feedback.store.StoreConfig;
+import dev.tandem.model.Checkpoint;
+import dev.tandem.model.Models;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The live loop on the real model, with a simulated annotator labelling through the ordinary queue. */
+class LiveLoopTest {
+
+    /** Labels up to {@code n} tasks the way the web UI does: nextTask, then submit in shown order. */
+    static int label(FeedbackStore store, Annotator who, long datasetId, SimulatedAnnotator sim, int n) {
+        int done = 0;
+        while (done < n) {
+            Optional<AssignedTask> t = store.nextTask(who.id(), datasetId);
+            if (t.isEmpty()) break;
+            AssignedTask a = t.get();
+            boolean firstWins = sim.compare(a.shownResponses().get(0).text(), a.shownResponses().get(1).text()).firstWins();
+            store.submit(who.id(), new Submission(a.assignment().id(), "sim-" + a.assignment().id(),
+                    new JudgementPayload.Pairwise(firstWins ? JudgementPayload.Choice.A : JudgementPayload.Choice.B,
+                            null, null), 1000, null));
+            done++;
+        }
+        return done;
+    }
+
+    @Test
+    void queueRetrainSwapAndResume(@TempDir Path tmp) throws Exception {
+        LoopTestData.demoData();
+        GoldJudge gold = GoldJudge.load(Models.dataDir(), "vader");
+        SimulatedAnnotator sim = new SimulatedAnnotator(gold.preference(), 0.25, 0.1, 5);
+        DemoConfig training = DemoConfig.builder(tmp.resolve("unused")).steps(2).batchSize(16).maxNewTokens(24)
+                .seed(4).build();
+        LiveLoop.Config cfg = new LiveLoop.Config(tmp.resolve("loop"), "live", DemoPrompts.standard().train(), 16, 24,
+                20, 1, training);
+        try (FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.sqlite(tmp.resolve("feedback.db")))) {
+            Annotator person = store.ensureAnnotator("simulated-person", AnnotatorKind.SIMULATED);
+            long datasetId;
+            try (LiveLoop loop = LiveLoop.open(store, cfg)) {
+                datasetId = loop.dataset().id();
+                assertEquals("v0", loop.policyVersion());
+                loop.tick();                                   // fills the queue from v0; nothing to train yet
+                assertEquals(24, loop.status().openTasks());
+                assertFalse(loop.retrainDue());
+                assertEquals(0, loop.refill(), "enough open tasks: no refill");
+
+                assertEquals(20, label(store, person, datasetId, sim, 20));
+                assertTrue(loop.retrainDue());
+                loop.tick();                                   // refill from v0, reward model v1, policy v1
+                assertEquals(1, loop.rewardModelVersion());
+                assertEquals("v1", loop.policyVersion());
+                assertFalse(loop.retrainDue());
+                assertFalse(loop.policyRoundDue());
+                assertTrue(Files.isRegularFile(cfg.dir().resolve("state.json")));
+                assertTrue(Files.isDirectory(cfg.dir().resolve("policy/v1/final")));
+                assertEquals("ppo", Checkpoint.info(cfg.dir().resolve("policy/v1/final")).metadata().get("algorithm"));
+
+                assertEquals(20, label(store, person, datasetId, sim, 20));
+                assertEquals(24, loop.refill(), "8 open: refill from the new policy");
+            }
+            Map<String, Long> byVersion = store.responsesInDataset(datasetId).stream()
+                    .collect(Collectors.groupingBy(r -> r.model().modelVersion(), Collectors.counting()));
+            assertEquals(Map.of("v0", 96L, "v1", 48L), byVersion, "every response records the policy that wrote it");
+            for (Response r : store.responsesInDataset(datasetId)) assertEquals("stories260K", r.model().modelId());
+
+            // restart: versions and counters come back from state.json and the store
+            try (LiveLoop again = LiveLoop.open(store, cfg)) {
+                assertEquals("v1", again.policyVersion());
+                assertEquals(1, again.rewardModelVersion());
+                LiveLoop.Status s = again.status();
+                assertEquals(40, s.judgements());
+                assertEquals(20, s.judgementsAtLastRetrain());
+                assertTrue(again.retrainDue());
+                again.retrainRewardModel();                    // warm start from v1
+                assertEquals(2, again.rewardModelVersion());
+                assertTrue(again.policyRoundDue());
+                String rmConfig = Files.readString(cfg.dir().resolve("rm/v2/config.json"));
+                assertTrue(rmConfig.contains("warm_start") && rmConfig.contains("v1"), rmConfig);
+            }
+        }
+    }
+}
