@@ -33,7 +33,7 @@ class DpoTest {
         List<String> lines = new ArrayList<>();
         try (Models.Loaded m = RlFixtures.stories260K(); RewardModel annotator = RlFixtures.sentiment()) {
             List<String> prompts = Prompts.STORY_OPENINGS;
-            int k = 16;
+            int k = 32;
             int[] idx = new int[prompts.size() * k];
             for (int i = 0; i < idx.length; i++) idx[i] = i / k;
             PromptSource src = new PromptSource(prompts, m.tokenizer(), 64, 0);
@@ -53,17 +53,17 @@ class DpoTest {
 
     @Test
     void dpoRaisesHeldOutImplicitRewardAccuracy(@TempDir Path dir) throws Exception {
-        run(dir, PreferenceLoss.Kind.SIGMOID, 0.1f);
+        run(dir, PreferenceLoss.Kind.SIGMOID, 0.1f, 5e-4f);
     }
 
     @Test
     void ipoRaisesHeldOutImplicitRewardAccuracy(@TempDir Path dir) throws Exception {
-        run(dir, PreferenceLoss.Kind.IPO, 0.5f);
+        run(dir, PreferenceLoss.Kind.IPO, 0.5f, 5e-4f);
     }
 
-    private static void run(Path dir, PreferenceLoss.Kind kind, float beta) throws Exception {
-        DpoConfig cfg = DpoConfig.builder().steps(40).batchSize(16).learningRate(5e-4f).warmupSteps(4).beta(beta)
-                .loss(kind).maxPromptTokens(32).maxResponseTokens(32).evalEvery(20).seed(2).checkpointEvery(0).build();
+    private static void run(Path dir, PreferenceLoss.Kind kind, float beta, float lr) throws Exception {
+        DpoConfig cfg = DpoConfig.builder().steps(30).batchSize(16).learningRate(lr).warmupSteps(4).beta(beta)
+                .loss(kind).maxPromptTokens(32).maxResponseTokens(32).evalEvery(0).seed(2).checkpointEvery(0).build();
         PreferenceData data = PreferenceData.load(List.of("jsonl:" + pairsFile));
         Splits.Split split = Splits.byGroup(data, 0.25, 1);
         SupervisedTrainer.RunResult res;
@@ -77,15 +77,16 @@ class DpoTest {
                 res = t.train(dir.resolve("run"), Map.of("algorithm", t.algorithm(), "config", cfg), false, null);
             }
         }
-        Map<String, Double> before = res.metrics().get(0L), after = res.metrics().get(40L);
+        Map<String, Double> before = res.metrics().get(0L), after = res.metrics().get(30L);
         System.err.printf("%s: %d train / %d held-out simulated pairs; held-out accuracy %.3f -> %.3f, margin %.3f -> %.3f,"
                         + " loss %.4f -> %.4f%n", kind, trainPairs, evalPairs, before.get("eval/rewards/accuracies"),
                 after.get("eval/rewards/accuracies"), before.get("eval/rewards/margins"),
                 after.get("eval/rewards/margins"), before.get("eval/loss"), after.get("eval/loss"));
-        assertTrue(evalPairs >= 20, "enough held-out pairs: " + evalPairs);
+        assertTrue(evalPairs >= 50, "enough held-out pairs: " + evalPairs);
         // before training the policy is the reference: every implicit reward is 0
         assertEquals(0.0, before.get("eval/rewards/margins"), 1e-6);
-        assertTrue(after.get("eval/rewards/accuracies") >= 0.65, "held-out accuracy: " + after.get("eval/rewards/accuracies"));
+        // chance is 0.5; with ~80 held-out pairs 0.6 is about two standard errors above it
+        assertTrue(after.get("eval/rewards/accuracies") >= 0.6, "held-out accuracy: " + after.get("eval/rewards/accuracies"));
         assertTrue(after.get("eval/rewards/margins") > 0);
         assertTrue(after.get("eval/loss") < before.get("eval/loss"));
         for (String key : List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins")) {

@@ -26,7 +26,7 @@ class PpoResumeTest {
 
     /** Every piece of state a resume must restore is in play: separate value model, adaptive β, reward norm. */
     static PpoConfig config() {
-        return PpoConfig.builder().steps(6).batchSize(16).maxNewTokens(16).learningRate(3e-4f).klCoef(0.1f)
+        return PpoConfig.builder().steps(4).batchSize(16).maxNewTokens(16).learningRate(3e-4f).klCoef(0.1f)
                 .targetKl(2f).klHorizon(200f).normalizeRewards(true).rewardClip(3f)
                 .valueHead(PpoConfig.ValueHead.SEPARATE).epochs(2).minibatches(2).seed(7).checkpointEvery(2)
                 .sampleEvery(1).samplesPerLog(2).build();
@@ -58,7 +58,7 @@ class PpoResumeTest {
             child.waitFor(30, TimeUnit.SECONDS);
         }
         int loggedAtKill = lines(metrics);
-        assertTrue(loggedAtKill < 6, "the child must be killed before it finishes, it logged " + loggedAtKill);
+        assertTrue(loggedAtKill < 4, "the child must be killed before it finishes, it logged " + loggedAtKill);
         assertFalse(Files.exists(killed.resolve("final")));
         assertTrue(Files.isDirectory(killed.resolve("checkpoints/step-000002")));
 
@@ -68,9 +68,7 @@ class PpoResumeTest {
                 PpoTrainer t = new PpoTrainer(cfg, m.model(), m.tokenizer(), m.tokenizerFile(), r, Prompts.STORY_OPENINGS)) {
             t.train(killed, RlFixtures.spec("ppo", cfg), true, s -> resumedSteps.add(s.metrics()));
         }
-        int resumedFrom = 6 - resumedSteps.size();
-        assertTrue(resumedFrom == 2 || resumedFrom == 4, "resumes after the last checkpoint (2, or 4 if it got there): "
-                + resumedFrom);
+        assertEquals(2, 4 - resumedSteps.size(), "resumes after the last checkpoint, step 2");
 
         Path straight = tmp.resolve("straight");
         try (Models.Loaded m = RlFixtures.stories260K(); RewardModel r = RlFixtures.sentiment();
@@ -79,10 +77,10 @@ class PpoResumeTest {
         }
         List<Map<String, Object>> a = MetricsLog.read(killed.resolve("metrics.jsonl"));
         List<Map<String, Object>> b = MetricsLog.read(straight.resolve("metrics.jsonl"));
-        assertEquals(6, a.size(), "one line per step after the resume (the killed run's unsaved step dropped)");
-        assertEquals(6, b.size());
+        assertEquals(4, a.size(), "one line per step after the resume (the killed run's unsaved step dropped)");
+        assertEquals(4, b.size());
         int compared = 0;
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 4; i++) {
             assertEquals(((Number) b.get(i).get("step")).longValue(), ((Number) a.get(i).get("step")).longValue());
             for (var e : b.get(i).entrySet()) {
                 if (e.getKey().startsWith("time/") || !(e.getValue() instanceof Number expected)) continue;
@@ -92,7 +90,7 @@ class PpoResumeTest {
                 compared++;
             }
         }
-        assertTrue(compared > 100);
+        assertTrue(compared > 80, "compared " + compared);
         assertEquals(read(straight.resolve("samples.jsonl")).lines().count(), read(killed.resolve("samples.jsonl")).lines().count());
         assertTrue(Files.isDirectory(killed.resolve("final")));
     }
