@@ -36,7 +36,7 @@ public final class BestOfNCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Models.Loaded loaded = Models.load(policy, tokenizer);
-                RewardModel rm = Rewards.resolve(reward, loaded.tokenizerFile())) {
+                RewardModel rm = Rewards.resolve(reward)) {
             List<String> texts = prompts == null ? Prompts.STORY_OPENINGS : Prompts.read(prompts);
             List<BestOfN.Choice> out = BestOfN.run(loaded.model(), loaded.tokenizer(), rm, texts,
                     new BestOfN.Config(n, maxNewTokens, temperature, seed));

@@ -110,7 +110,7 @@ public final class PpoCommand implements Callable<Integer> {
         static int policyRun(String algorithm, String policyRef, Path tokenizer, String rewardSpec, Path promptsFile,
                 Path out, boolean resume, Object cfg, Factory factory) {
             try (Models.Loaded loaded = Models.load(policyRef, tokenizer);
-                    RewardModel rm = Rewards.resolve(rewardSpec, loaded.tokenizerFile())) {
+                    RewardModel rm = Rewards.resolve(rewardSpec)) {
                 List<String> promptTexts = promptsFile == null ? Prompts.STORY_OPENINGS : Prompts.read(promptsFile);
                 Map<String, Object> spec = new LinkedHashMap<>();
                 spec.put("algorithm", algorithm);

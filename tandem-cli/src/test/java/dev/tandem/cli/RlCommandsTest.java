@@ -53,6 +53,22 @@ class RlCommandsTest {
     }
 
     @Test
+    void ppoAgainstALearnedRewardModel() throws Exception {
+        CliTestSupport.realData("models/stories260K/stories260K.bin");
+        Path csv = CliTestSupport.realData("preferences/ukpconvarg1/strict/is-porn-wrong-_yes-porn-is-wrong.csv");
+        Path rm = tmp.resolve("rm");
+        var t = CliTestSupport.run("rm", "train", "--train", "ukpconvarg:" + csv, "--kind", "linear", "--epochs", "1",
+                "--hash-bits", "12", "--out", rm.toString());
+        assertEquals(0, t.exitCode(), t.stderr());
+        var r = CliTestSupport.run("ppo", "--reward", rm.toString(), "--steps", "1", "--batch-size", "4",
+                "--minibatches", "1", "--max-new-tokens", "8", "--out", tmp.resolve("ppo-rm").toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.out().contains("score: ") && !r.out().contains("programmatic"), r.out());
+        JsonNode cfg = new ObjectMapper().readTree(tmp.resolve("ppo-rm").resolve("config.json").toFile());
+        assertEquals(false, cfg.get("reward_programmatic").asBoolean());
+    }
+
+    @Test
     void missingRewardModelIsAOneLineError() {
         var r = CliTestSupport.run("ppo", "--reward", tmp.resolve("no-such-rm").toString(), "--out", tmp.resolve("x").toString());
         assertEquals(2, r.exitCode());

@@ -13,16 +13,16 @@ public final class Rewards {
     private Rewards() {}
 
     /**
-     * @param spec a builtin programmatic reward, or a directory written by {@code tandem rm train}
-     * @param tokenizer the tokenizer a transformer reward model must match (may be null)
+     * @param spec a builtin programmatic reward, or a directory written by {@code tandem rm train} (a reward model
+     *             reads text, so it keeps its own tokenizer whatever the policy's)
      */
-    public static RewardModel resolve(String spec, Path tokenizer) throws IOException {
+    public static RewardModel resolve(String spec) throws IOException {
         if (BuiltinRewards.isBuiltin(spec)) return BuiltinRewards.resolve(spec, Models.dataDir());
         Path dir = Path.of(spec);
         if (!Files.isDirectory(dir)) {
             throw new IOException("reward '" + spec + "' is neither builtin:sentiment / builtin:length[:WORDS] nor a "
                     + "reward model directory (train one with `tandem rm train`)");
         }
-        return RewardModels.load(dir, tokenizer);
+        return RewardModels.load(dir);
     }
 }
