@@ -6,7 +6,7 @@ import java.util.function.Supplier;
  * Formerly ran the labelling writes one after another on a dedicated thread, so that SQLite's single writer was fed
  * by one hot thread instead of a convoy of request threads. The store now does better itself: on SQLite,
  * {@code JdbcFeedbackStore} groups the concurrent lease/submit/release calls into one transaction and one fsync
- * (group commit) on its own writer thread. Funnelling the requests through a second single thread here would hand
+ * (group commit, run by the first waiting caller). Funnelling the requests through a single thread here would hand
  * the store one operation at a time and defeat that grouping, so this runs the work on the caller's thread.
  *
  * <p>Kept only because {@link ServerConfig#singleWriter()} and {@link TandemServer} still create it; it holds no

@@ -101,7 +101,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         this.clock = config.clock();
         this.random = config.random();
         this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
-        this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(dataSource, writeLock, "tandem-feedback-writer") : null;
+        this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(dataSource, writeLock) : null;
     }
 
     /** Opens (and migrates) the store at {@code config.jdbcUrl()}. */

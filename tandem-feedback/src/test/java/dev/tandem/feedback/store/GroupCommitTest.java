@@ -48,7 +48,7 @@ class GroupCommitTest {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)");
         }
-        writer = new GroupCommit(ds, new ReentrantLock(), "test-writer");
+        writer = new GroupCommit(ds, new ReentrantLock());
         callers = Executors.newFixedThreadPool(12);
     }
 
