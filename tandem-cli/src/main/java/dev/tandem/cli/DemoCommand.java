@@ -29,53 +29,53 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME|PATH", description = "Starting policy and KL reference (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--seed", description = "Seed for sampling, the simulated annotator and training (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Seed for sampling, the simulated annotator and training (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--rounds", description = "Rounds of generate, collect, reward model, fine-tune (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds of generate, collect, reward model, fine-tune (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--pairs", description = "Comparisons collected per round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pairs", paramLabel = "N", description = "Comparisons collected per round (default: ${DEFAULT-VALUE}).")
     int pairs;
 
-    @Option(names = "--steps", description = "Policy-optimisation steps per round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", paramLabel = "N", description = "Policy-optimisation steps per round (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--algo", description = "ppo, dpo, grpo or rloo (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--algo", paramLabel = "ALGO", description = "ppo, dpo, grpo or rloo (default: ${DEFAULT-VALUE}).")
     String algo;
 
-    @Option(names = "--rm", description = "Reward model: linear (fast) or transformer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rm", paramLabel = "KIND", description = "Reward model: linear (fast) or transformer (default: ${DEFAULT-VALUE}).")
     String rm;
 
-    @Option(names = "--annotator-error", description = "Probability that the simulated annotator reports the "
+    @Option(names = "--annotator-error", paramLabel = "P", description = "Probability that the simulated annotator reports the "
             + "opposite of its choice, in [0, 0.5] (default: ${DEFAULT-VALUE}).")
     double annotatorError;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/demo-TIMESTAMP).")
     Path out;
 
-    @Option(names = "--max-new-tokens", description = "Response length limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Response length limit (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
     float temperature;
 
-    @Option(names = "--lr", description = "Policy learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Policy learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--kl-coef", description = "KL penalty coefficient β of PPO, GRPO and RLOO (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kl-coef", paramLabel = "BETA", description = "KL penalty coefficient β of PPO, GRPO and RLOO (default: ${DEFAULT-VALUE}).")
     float klCoef;
 
-    @Option(names = "--target-kl", description = "PPO's adaptive-KL target in nats per response; 0 keeps β fixed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--target-kl", paramLabel = "NATS", description = "PPO's adaptive-KL target in nats per response; 0 keeps β fixed (default: ${DEFAULT-VALUE}).")
     float targetKl;
 
-    @Option(names = "--dpo-beta", description = "DPO's β (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dpo-beta", paramLabel = "BETA", description = "DPO's β (default: ${DEFAULT-VALUE}).")
     float dpoBeta;
 
-    @Option(names = "--batch", description = "Responses per policy step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", description = "Responses per policy step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--eval-samples", description = "Samples per fresh prompt and policy in the evaluation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-samples", paramLabel = "N", description = "Samples per fresh prompt and policy in the evaluation (default: ${DEFAULT-VALUE}).")
     int evalSamples;
 
     /** Defaults come from {@link DemoConfig}, so help and behaviour cannot drift apart. */

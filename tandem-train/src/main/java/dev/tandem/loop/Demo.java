@@ -220,8 +220,13 @@ public final class Demo {
         m.put("steps", c.steps());
         m.put("algorithm", c.algorithm().id());
         m.put("reward_model", c.rewardModel().id());
-        m.put("annotator", Map.of("name", FeedbackCollector.ANNOTATOR, "kind", "simulated",
-                "error_rate", c.annotatorError(), "temperature", c.annotatorTemperature(), "gold_lexicon", c.goldLexicon()));
+        Map<String, Object> annotator = new LinkedHashMap<>();
+        annotator.put("name", FeedbackCollector.ANNOTATOR);
+        annotator.put("kind", "simulated");
+        annotator.put("error_rate", c.annotatorError());
+        annotator.put("temperature", c.annotatorTemperature());
+        annotator.put("gold_lexicon", c.goldLexicon());
+        m.put("annotator", annotator);
         m.put("max_new_tokens", c.maxNewTokens());
         m.put("temperature", c.temperature());
         m.put("batch_size", c.batchSize());
