@@ -63,8 +63,11 @@ public final class BenchPpoCommand implements Callable<Integer> {
                     PromptSource.ofTokens(prompts, loaded.tokenizer(), 7))) {
                 for (int i = 1; i <= warmup; i++) t.step(i);
                 double[] gen = new double[runs], score = new double[runs], opt = new double[runs], total = new double[runs];
+                double[] cpu = new double[runs];
                 for (int i = 0; i < runs; i++) {
+                    long c0 = processCpuNanos();
                     StepResult r = t.step(warmup + i + 1);
+                    cpu[i] = (processCpuNanos() - c0) / 1e9;
                     if (r.rollout().rows() != batch || r.rollout().meanLength() != newTokens) {
                         throw new IllegalStateException("expected " + batch + " rollouts of " + newTokens + " tokens");
                     }
@@ -76,11 +79,18 @@ public final class BenchPpoCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "generate: %.4f s (median)%n", median(gen));
                 System.out.printf(Locale.ROOT, "score: %.4f s (median)%n", median(score));
                 System.out.printf(Locale.ROOT, "optimise: %.4f s (median)%n", median(opt));
+                System.out.printf(Locale.ROOT, "cpu: %.4f s/step (median process CPU time, all threads)%n", median(cpu));
                 System.out.printf(Locale.ROOT, "runs: %d, min %.4f, max %.4f s/step%n", runs, min(total), max(total));
                 System.out.printf(Locale.ROOT, "seconds/step: %.4f%n", median(total));
             }
         }
         return 0;
+    }
+
+    /** CPU time of the whole process (all threads), for telling compute from waiting on a shared machine. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static double median(double[] a) {

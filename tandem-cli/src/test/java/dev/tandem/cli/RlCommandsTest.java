@@ -57,7 +57,8 @@ class RlCommandsTest {
         CliTestSupport.realData("models/stories260K/stories260K.bin");
         Path csv = CliTestSupport.realData("preferences/ukpconvarg1/strict/is-porn-wrong-_yes-porn-is-wrong.csv");
         Path rm = tmp.resolve("rm");
-        var t = CliTestSupport.run("rm", "train", "--train", "ukpconvarg:" + csv, "--kind", "linear", "--epochs", "1",
+        var t = CliTestSupport.run("rm", "train", "--train", "ukpconvarg:" + csv, "--eval",
+                "ukpconvarg:" + csv.resolveSibling("is-porn-wrong-_no-is-is-not.csv"), "--kind", "linear", "--epochs", "1",
                 "--hash-bits", "12", "--out", rm.toString());
         assertEquals(0, t.exitCode(), t.stderr());
         var r = CliTestSupport.run("ppo", "--reward", rm.toString(), "--steps", "1", "--batch-size", "4",
