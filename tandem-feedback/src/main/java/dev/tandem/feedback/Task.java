@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param priority higher is served first (e.g. set by an active-learning picker); default 0
  * @param gold true for a honeypot with a known answer
  * @param goldAnswer the known answer in task order (non-null iff gold)
- * @param judgementCount judgements stored so far
+ * @param judgementCount judgements stored so far, not counting those of AI judges (they take no overlap slot)
  * @param createdAt creation time
  */
 public record Task(long id, long datasetId, long promptId, JudgementKind kind, List<Long> responseIds, int priority,

@@ -2,6 +2,7 @@ package dev.tandem.feedback.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.feedback.AnnotatorKind;
 import dev.tandem.feedback.Dataset;
 import dev.tandem.feedback.FeedbackException;
 import dev.tandem.feedback.Judgement;
@@ -27,7 +28,8 @@ import java.util.stream.Collectors;
 /**
  * Writes a dataset's labels as JSONL for training. Gold tasks are never exported. When a task has several
  * judgements, the consensus is the label most of them gave (a tie for first place means no consensus and the task
- * is dropped); its agreement is the fraction of judgements giving it.
+ * is dropped); its agreement is the fraction of judgements giving it. Labels of AI judges (annotator kind
+ * {@code ai-judge}) are left out unless {@link ExportOptions#includeAiJudges()}.
  */
 public final class FeedbackExporter {
     private final FeedbackStore store;
@@ -46,8 +48,11 @@ public final class FeedbackExporter {
         Map<Long, Prompt> prompts = store.prompts(dataset.id()).stream().collect(Collectors.toMap(Prompt::id, Function.identity()));
         Map<Long, Response> responses = store.responsesInDataset(dataset.id()).stream().collect(Collectors.toMap(Response::id, Function.identity()));
         Map<Long, Double> accuracy = options.minGoldAccuracy() == null ? Map.of() : new FeedbackStats(store).goldAccuracyByAnnotator();
+        java.util.Set<Long> aiJudges = options.includeAiJudges() ? java.util.Set.of() : store.annotators().stream()
+                .filter(a -> a.kind() == AnnotatorKind.AI_JUDGE).map(a -> a.id()).collect(Collectors.toSet());
         Map<Long, List<Judgement>> byTask = new TreeMap<>();
         for (Judgement j : store.judgements(dataset.id())) {
+            if (aiJudges.contains(j.annotatorId())) continue;
             Double acc = accuracy.get(j.annotatorId());
             if (options.minGoldAccuracy() != null && acc != null && acc < options.minGoldAccuracy()) continue;
             byTask.computeIfAbsent(j.taskId(), k -> new ArrayList<>()).add(j);

@@ -41,7 +41,10 @@ public interface BatchWriter {
 
     /**
      * Stores a judgement that was made outside the assignment flow (imports, AI judges, simulations): no lease,
-     * the responses are taken as shown in task order. It counts toward the task's overlap. CONFLICT if the
+     * the responses are taken as shown in task order. It counts toward the task's overlap, except for annotators of
+     * kind {@link dev.tandem.feedback.AnnotatorKind#AI_JUDGE}: their judgements are stored (with their confidence)
+     * beside the people's but take no overlap slot and are not counted in {@link Task#judgementCount()}, so the
+     * task is served to people exactly as if the AI had not judged it. CONFLICT if the
      * annotator already judged the task or used the client id; INVALID if the payload does not fit the task.
      *
      * @param payload in TASK order

@@ -706,7 +706,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         Judgement insertJudgement(long taskId, long annotatorId, String clientId, JudgementPayload payload, Instant createdAt,
                                   long durationMillis, Double confidence) throws SQLException {
             Task task = requireTask(db, taskId);
-            requireAnnotator(db, annotatorId);
+            Annotator who = requireAnnotator(db, annotatorId);
             Dataset dataset = requireDataset(db, task.datasetId());
             if (db.count("SELECT COUNT(*) FROM judgements WHERE annotator_id = ? AND client_id = ?", annotatorId, clientId) > 0)
                 throw FeedbackException.conflict("annotator " + annotatorId + " already used client id '" + clientId + "'");
@@ -715,8 +715,11 @@ public final class JdbcFeedbackStore implements FeedbackStore {
             Shown shown = shownFor(db, task, task.responseIds());
             Judgement j = storeJudgement(db, task, dataset, annotatorId, null, clientId, payload, shown, createdAt.toEpochMilli(),
                     durationMillis, confidence);
-            db.update("UPDATE tasks SET judgement_count = judgement_count + 1, slots_taken = slots_taken + ? WHERE id = ?",
-                    task.gold() ? 0 : 1, taskId);
+            // An AI judge's label sits beside the people's: it takes no overlap slot and is not counted in
+            // judgement_count, so the task stays in the people's queue exactly as before.
+            if (who.kind() != AnnotatorKind.AI_JUDGE)
+                db.update("UPDATE tasks SET judgement_count = judgement_count + 1, slots_taken = slots_taken + ? WHERE id = ?",
+                        task.gold() ? 0 : 1, taskId);
             return j;
         }
     }
@@ -1023,8 +1026,10 @@ public final class JdbcFeedbackStore implements FeedbackStore {
                         + "SUM(CASE WHEN gold = 0 AND judgement_count >= ? THEN 1 ELSE 0 END), "
                         + "SUM(CASE WHEN gold = 1 THEN 1 ELSE 0 END) FROM tasks WHERE dataset_id = ?", overlap, overlap, d.id()).orElseThrow();
                 int prompts = (int) db.count("SELECT COUNT(*) FROM prompts WHERE dataset_id = ?", d.id());
-                int judgements = (int) db.count("SELECT COUNT(*) FROM judgements WHERE dataset_id = ?", d.id());
-                out.add(new DatasetSummary(d, prompts, counts[0], counts[1], counts[2], counts[3], judgements));
+                int all = (int) db.count("SELECT COUNT(*) FROM judgements WHERE dataset_id = ?", d.id());
+                int ai = (int) db.count("SELECT COUNT(*) FROM judgements j JOIN annotators a ON a.id = j.annotator_id "
+                        + "WHERE j.dataset_id = ? AND a.kind = ?", d.id(), AnnotatorKind.AI_JUDGE.wireName());
+                out.add(new DatasetSummary(d, prompts, counts[0], counts[1], counts[2], counts[3], all - ai, ai));
             }
             return out;
         });

@@ -297,7 +297,9 @@ abstract class ImportExportContract {
         store.addJudgement(rate.id(), a.id(), "1", new JudgementPayload.Rating(6, Set.of("other"), null), Instant.now(), 1, null);
         store.addJudgement(rate.id(), b.id(), "2", new JudgementPayload.Rating(6), Instant.now(), 1, 0.9);
         store.addJudgement(demo.id(), a.id(), "3", new JudgementPayload.Demonstration("Knock knock. Who's there? Tandem."), Instant.now(), 1, null);
-        List<JsonNode> ratings = export(ExportOptions.of("sft", ExportKind.RATINGS));
+        // the AI judge's rating counts only when asked for
+        assertEquals("[6]", export(ExportOptions.of("sft", ExportKind.RATINGS)).get(0).get("scores").toString());
+        List<JsonNode> ratings = export(ExportOptions.of("sft", ExportKind.RATINGS).withIncludeAiJudges(true));
         assertEquals("{\"prompt\":\"Tell a joke\",\"response\":\"Knock knock\",\"score\":6.0,\"scores\":[6,6],\"flags\":{\"other\":1}}",
                 ratings.get(0).toString());
         List<JsonNode> demos = export(ExportOptions.of("sft", ExportKind.DEMONSTRATIONS));

@@ -1,0 +1,133 @@
+package dev.tandem.feedback.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.feedback.Annotator;
+import dev.tandem.feedback.AnnotatorKind;
+import dev.tandem.feedback.AssignedTask;
+import dev.tandem.feedback.Dataset;
+import dev.tandem.feedback.DatasetSettings;
+import dev.tandem.feedback.Judgement;
+import dev.tandem.feedback.JudgementKind;
+import dev.tandem.feedback.JudgementPayload;
+import dev.tandem.feedback.JudgementPayload.Choice;
+import dev.tandem.feedback.NewTask;
+import dev.tandem.feedback.Prompt;
+import dev.tandem.feedback.Response;
+import dev.tandem.feedback.Submission;
+import dev.tandem.feedback.Task;
+import dev.tandem.feedback.io.ExportKind;
+import dev.tandem.feedback.io.ExportOptions;
+import dev.tandem.feedback.io.FeedbackExporter;
+import dev.tandem.feedback.testing.MutableClock;
+import dev.tandem.feedback.testing.TestDatabase;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Judgements of AI judges (annotator kind {@code ai-judge}) are stored with their confidence beside the people's, but
+ * take no overlap slot, do not make a task done, are counted apart in the summary and stay out of exports unless
+ * asked for. Run against SQLite and PostgreSQL by the two subclasses.
+ */
+abstract class AiJudgementContract {
+    @TempDir Path tmp;
+    TestDatabase db;
+    MutableClock clock;
+    FeedbackStore store;
+
+    abstract TestDatabase newDatabase(Path dir);
+
+    @BeforeEach
+    void open() {
+        db = newDatabase(tmp);
+        clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
+        store = JdbcFeedbackStore.open(StoreConfig.of(db.url()).withClock(clock).withRandom(new SplittableRandom(7)));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (store != null) store.close();
+        if (db != null) db.close();
+    }
+
+    private Task pairTask(Dataset d, String prompt) {
+        Prompt p = store.addPrompt(d.id(), prompt, null, null);
+        Response r1 = store.addResponse(p.id(), prompt + " / first", Response.ModelInfo.unknown());
+        Response r2 = store.addResponse(p.id(), prompt + " / second", Response.ModelInfo.unknown());
+        return store.addTask(d.id(), NewTask.of(p.id(), JudgementKind.PAIRWISE, List.of(r1.id(), r2.id())));
+    }
+
+    private static JudgementPayload.Pairwise pick(Choice c) {
+        return new JudgementPayload.Pairwise(c, null, null);
+    }
+
+    @Test
+    void aiJudgementsTakeNoOverlapSlotAndLeaveTheTaskToPeople() {
+        Dataset d = store.createDataset("ai", "t", DatasetSettings.defaults().withOverlap(1).withGoldRate(0));
+        Task t = pairTask(d, "q");
+        Annotator judge1 = store.ensureAnnotator("ai:one", AnnotatorKind.AI_JUDGE);
+        Annotator judge2 = store.ensureAnnotator("ai:two", AnnotatorKind.AI_JUDGE);
+        Judgement j1 = store.addJudgement(t.id(), judge1.id(), "ai-1", pick(Choice.A), clock.instant(), 0, 0.75);
+        store.batch(w -> w.addJudgement(t.id(), judge2.id(), "ai-2", pick(Choice.B), clock.instant(), 0, 0.6));
+
+        assertEquals(0.75, store.judgement(j1.id()).orElseThrow().confidence());
+        assertEquals(0, store.task(t.id()).orElseThrow().judgementCount(), "AI labels are not counted as the task's judgements");
+        DatasetSummary s = store.datasetSummaries().get(0);
+        assertEquals(1, s.open(), "still open for people");
+        assertEquals(0, s.judgements());
+        assertEquals(2, s.aiJudgements());
+
+        // with overlap 1 the one person still gets the task, and their answer closes it
+        Annotator person = store.createAnnotator("ann", AnnotatorKind.HUMAN);
+        AssignedTask a = store.nextTask(person.id(), d.id()).orElseThrow();
+        assertEquals(t.id(), a.task().id());
+        store.submit(person.id(), new Submission(a.assignment().id(), "h-1", pick(Choice.A), 1000, null));
+        Annotator other = store.createAnnotator("ann2", AnnotatorKind.HUMAN);
+        assertTrue(store.nextTask(other.id(), d.id()).isEmpty(), "overlap 1 is used up by the person, not by the AI");
+        s = store.datasetSummaries().get(0);
+        assertEquals(1, s.done());
+        assertEquals(1, s.judgements());
+        assertEquals(2, s.aiJudgements());
+        assertEquals(3, store.judgementsForTask(t.id()).size());
+    }
+
+    @Test
+    void anImportedOrSimulatedJudgementStillTakesASlot() {
+        Dataset d = store.createDataset("sim", "t", DatasetSettings.defaults().withOverlap(1).withGoldRate(0));
+        Task t = pairTask(d, "q");
+        Annotator sim = store.ensureAnnotator("simulated", AnnotatorKind.SIMULATED);
+        store.addJudgement(t.id(), sim.id(), "s-1", pick(Choice.A), clock.instant(), 0, null);
+        assertEquals(1, store.task(t.id()).orElseThrow().judgementCount());
+        Annotator person = store.createAnnotator("ann", AnnotatorKind.HUMAN);
+        assertTrue(store.nextTask(person.id(), d.id()).isEmpty());
+    }
+
+    @Test
+    void exportsLeaveAiLabelsOutUnlessAskedFor() {
+        Dataset d = store.createDataset("exp", "t", DatasetSettings.defaults().withOverlap(1).withGoldRate(0));
+        Task onlyAi = pairTask(d, "only ai");
+        Task both = pairTask(d, "both");
+        Annotator judge = store.ensureAnnotator("ai:rm", AnnotatorKind.AI_JUDGE);
+        Annotator sim = store.ensureAnnotator("simulated", AnnotatorKind.SIMULATED);
+        store.addJudgement(onlyAi.id(), judge.id(), "a1", pick(Choice.A), clock.instant(), 0, 0.9);
+        store.addJudgement(both.id(), judge.id(), "a2", pick(Choice.B), clock.instant(), 0, 0.9);
+        store.addJudgement(both.id(), sim.id(), "s2", pick(Choice.A), clock.instant(), 0, null);
+
+        StringWriter people = new StringWriter();
+        assertEquals(1, new FeedbackExporter(store).export(ExportOptions.of("exp", ExportKind.PAIRS), people));
+        assertTrue(people.toString().contains("\"chosen\":\"both / first\""), people.toString());
+
+        StringWriter all = new StringWriter();
+        // with AI labels: "only ai" is exported; "both" has one A and one B, no majority, so it is dropped
+        assertEquals(1, new FeedbackExporter(store).export(ExportOptions.of("exp", ExportKind.PAIRS).withIncludeAiJudges(true), all));
+        assertTrue(all.toString().contains("\"chosen\":\"only ai / first\""), all.toString());
+    }
+}
