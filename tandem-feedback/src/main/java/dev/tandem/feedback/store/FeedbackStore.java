@@ -94,6 +94,12 @@ public interface FeedbackStore extends AutoCloseable, BatchWriter {
     void setPriority(long taskId, int priority);
 
     /**
+     * Sets the priorities of many tasks (task id to priority) in one transaction: all or none. NOT_FOUND for an
+     * unknown task (nothing is changed then).
+     */
+    void setPriorities(java.util.Map<Long, Integer> priorities);
+
+    /**
      * Runs {@code work} in one transaction and commits it, or rolls everything back if it throws.
      * Used by importers: either all records are stored or none. The writer must not escape {@code work}.
      */

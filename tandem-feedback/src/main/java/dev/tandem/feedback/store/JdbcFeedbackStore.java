@@ -605,6 +605,17 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         });
     }
 
+    @Override
+    public void setPriorities(Map<Long, Integer> priorities) {
+        if (priorities.isEmpty()) return;
+        write(true, db -> {
+            for (Map.Entry<Long, Integer> e : new java.util.TreeMap<>(priorities).entrySet()) // id order: no deadlocks between callers
+                if (db.update("UPDATE tasks SET priority = ? WHERE id = ?", e.getValue(), e.getKey()) == 0)
+                    throw FeedbackException.notFound("task " + e.getKey());
+            return null;
+        });
+    }
+
     private Task requireTask(Tx db, long id) throws SQLException {
         return db.one(this::mapTask, "SELECT " + TASK_COLS + " FROM tasks WHERE id = ?", id)
                 .orElseThrow(() -> FeedbackException.notFound("task " + id));

@@ -130,4 +130,21 @@ abstract class AiJudgementContract {
         assertEquals(1, new FeedbackExporter(store).export(ExportOptions.of("exp", ExportKind.PAIRS).withIncludeAiJudges(true), all));
         assertTrue(all.toString().contains("\"chosen\":\"only ai / first\""), all.toString());
     }
+
+    @Test
+    void setPrioritiesChangesTheServingOrderAllOrNothing() {
+        Dataset d = store.createDataset("prio", "t", DatasetSettings.defaults().withOverlap(1).withGoldRate(0));
+        Task t1 = pairTask(d, "one"), t2 = pairTask(d, "two"), t3 = pairTask(d, "three");
+        store.setPriorities(java.util.Map.of(t1.id(), 5, t2.id(), 900, t3.id(), 40));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.feedback.FeedbackException.class,
+                () -> store.setPriorities(java.util.Map.of(t1.id(), 10_000, 999_999L, 1)));
+        assertEquals(dev.tandem.feedback.FeedbackException.Reason.NOT_FOUND, e.reason());
+        assertEquals(5, store.task(t1.id()).orElseThrow().priority(), "rolled back");
+        List<Long> served = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Annotator a = store.createAnnotator("p" + i, AnnotatorKind.HUMAN);
+            served.add(store.nextTask(a.id(), d.id()).orElseThrow().task().id());
+        }
+        assertEquals(List.of(t2.id(), t3.id(), t1.id()), served);
+    }
 }
