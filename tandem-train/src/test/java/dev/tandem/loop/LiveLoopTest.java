@@ -18,6 +18,7 @@ import dev.tandem.model.Checkpoint;
 import dev.tandem.model.Models;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -55,6 +56,7 @@ class LiveLoopTest {
         try (FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.sqlite(tmp.resolve("feedback.db")))) {
             Annotator person = store.ensureAnnotator("simulated-person", AnnotatorKind.SIMULATED);
             long datasetId;
+            LiveLoop.History before;
             try (LiveLoop loop = LiveLoop.open(store, cfg)) {
                 datasetId = loop.dataset().id();
                 assertEquals("v0", loop.policyVersion());
@@ -74,17 +76,41 @@ class LiveLoopTest {
                 assertTrue(Files.isDirectory(cfg.dir().resolve("policy/v1/final")));
                 assertEquals("ppo", Checkpoint.info(cfg.dir().resolve("policy/v1/final")).metadata().get("algorithm"));
 
+                // the dashboard's history: judgements, the reward model's held-out accuracy, the round, samples
+                LiveLoop.History h = loop.history();
+                assertEquals(20, h.judgements().get(h.judgements().size() - 1).judgements());
+                assertEquals(1, h.rewardModels().size());
+                LiveLoop.RewardModelVersion rm = h.rewardModels().get(0);
+                assertTrue(rm.heldOutPairs() >= 1 && rm.trainPairs() + rm.heldOutPairs() <= 20, rm.toString());
+                assertTrue(rm.heldOutAccuracy() >= 0 && rm.heldOutAccuracy() <= 1, rm.toString());
+                assertFalse(rm.warmStart());
+                LiveLoop.PolicyRound round = h.policyRounds().get(0);
+                assertEquals(1, h.policyRounds().size());
+                assertEquals(2, round.curve().size(), "one point per PPO step");
+                assertEquals(1, round.rewardModelVersion());
+                assertTrue(round.kl() != null && round.reward() != null, round.toString());
+                assertEquals(List.of("policy v0", "reward-model v1", "policy v1"),
+                        h.versions().stream().map(x -> x.model() + " " + x.version()).toList());
+                LiveLoop.SampleSet samples = h.samples().get(0);
+                assertEquals(1, samples.version());
+                assertEquals(LiveLoop.SAMPLE_PROMPTS, samples.pairs().size());
+                for (LiveLoop.SidePair p : samples.pairs()) assertFalse(p.original().isBlank() || p.tuned().isBlank(), p.toString());
+                assertTrue(Files.isRegularFile(cfg.dir().resolve("history.json")));
+
                 assertEquals(20, label(store, person, datasetId, sim, 20));
                 assertEquals(24, loop.refill(), "8 open: refill from the new policy");
+                before = loop.history();
             }
             Map<String, Long> byVersion = store.responsesInDataset(datasetId).stream()
                     .collect(Collectors.groupingBy(r -> r.model().modelVersion(), Collectors.counting()));
             assertEquals(Map.of("v0", 96L, "v1", 48L), byVersion, "every response records the policy that wrote it");
             for (Response r : store.responsesInDataset(datasetId)) assertEquals("stories260K", r.model().modelId());
 
-            // restart: versions and counters come back from state.json and the store
+            // restart: versions and counters come back from state.json and the store, the history from history.json
             try (LiveLoop again = LiveLoop.open(store, cfg)) {
                 assertEquals("v1", again.policyVersion());
+                assertEquals(before, again.history());
+                assertEquals(1, again.history().policyRounds().size());
                 assertEquals(1, again.rewardModelVersion());
                 LiveLoop.Status s = again.status();
                 assertEquals(40, s.judgements());
@@ -95,6 +121,13 @@ class LiveLoopTest {
                 assertTrue(again.policyRoundDue());
                 String rmConfig = Files.readString(cfg.dir().resolve("rm/v2/config.json"));
                 assertTrue(rmConfig.contains("warm_start") && rmConfig.contains("v1"), rmConfig);
+                List<LiveLoop.RewardModelVersion> rms = again.history().rewardModels();
+                assertEquals(List.of(1, 2), rms.stream().map(LiveLoop.RewardModelVersion::version).toList());
+                assertTrue(rms.get(1).warmStart());
+                assertTrue(rms.get(1).heldOutPairs() >= rms.get(0).heldOutPairs(), "the held-out slice only grows");
+            }
+            try (LiveLoop third = LiveLoop.open(store, cfg)) {
+                assertEquals(2, third.history().rewardModels().size(), "history.json kept reward model v2");
             }
         }
     }
