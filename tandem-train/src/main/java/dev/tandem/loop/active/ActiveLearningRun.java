@@ -1,0 +1,231 @@
+package dev.tandem.loop.active;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.loop.DemoPrompts;
+import dev.tandem.loop.GoldJudge;
+import dev.tandem.loop.PairGenerator;
+import dev.tandem.loop.PairGenerator.Candidate;
+import dev.tandem.loop.RewardStage;
+import dev.tandem.model.Models;
+import dev.tandem.model.SamplingConfig;
+import dev.tandem.reward.Featurizer;
+import dev.tandem.train.Plots;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.function.Consumer;
+
+/**
+ * {@code tandem experiment active-learning}: generates (or reads back) a pool of story-continuation pairs from the
+ * policy, runs {@link ActiveLearningExperiment} and writes the curves ({@code curves.jsonl}, {@code curves.csv}),
+ * the summary ({@code summary.json}) and the chart ({@code active-learning.svg}) into the output directory.
+ */
+public final class ActiveLearningRun {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper LINE = new ObjectMapper();
+
+    /**
+     * @param model        policy that generates the pairs (e.g. stories260K)
+     * @param poolSize     pairs on training prompts to pick labels from
+     * @param heldOut      pairs on the demo's fresh prompts, for the held-out accuracy
+     * @param maxNewTokens response length
+     * @param temperature  sampling temperature
+     * @param seed         generation seed
+     * @param lexicon      the gold preference's lexicon (afinn or vader)
+     * @param target       the accuracy to reach, or null for random selection's accuracy at the full budget
+     * @param experiment   the experiment's settings
+     */
+    public record Settings(String model, int poolSize, int heldOut, int maxNewTokens, float temperature, long seed, String lexicon,
+                           Double target, ActiveLearningExperiment.Config experiment) {
+        public Settings {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(lexicon, "lexicon");
+            Objects.requireNonNull(experiment, "experiment");
+            if (poolSize < experiment.budget()) throw new IllegalArgumentException("--pool must be at least --budget");
+            if (heldOut < 10) throw new IllegalArgumentException("--held-out must be >= 10");
+            if (target != null && !(target > 0 && target < 1)) throw new IllegalArgumentException("--target must be in (0, 1)");
+        }
+    }
+
+    /**
+     * The outcome.
+     *
+     * @param points       every curve point
+     * @param target       the accuracy looked for
+     * @param activeLabels labels active selection needed to reach it (mean curve), if it did
+     * @param randomLabels labels random selection needed, if it did
+     * @param summary      the summary file
+     */
+    public record Outcome(List<ActiveLearningExperiment.Point> points, double target, OptionalDouble activeLabels,
+                          OptionalDouble randomLabels, Path summary) {}
+
+    private ActiveLearningRun() {}
+
+    /** Runs the experiment into {@code out}; reuses {@code out/pool.jsonl} when it exists (same sizes). */
+    public static Outcome run(Settings s, Path out, Consumer<String> say) throws IOException {
+        Files.createDirectories(out);
+        GoldJudge gold = GoldJudge.load(Models.dataDir(), s.lexicon());
+        Path poolFile = out.resolve("pool.jsonl");
+        List<Candidate> pool = new ArrayList<>(), held = new ArrayList<>();
+        if (Files.isRegularFile(poolFile)) readPool(poolFile, pool, held);
+        if (pool.size() < s.poolSize() || held.size() < s.heldOut()) {
+            pool.clear();
+            held.clear();
+            generate(s, pool, held);
+            writePool(poolFile, pool, held);
+            say.accept("generated " + pool.size() + " pool pairs and " + held.size() + " held-out pairs with " + s.model());
+        } else {
+            say.accept("read " + pool.size() + " pool pairs and " + held.size() + " held-out pairs from " + poolFile);
+        }
+        pool = pool.subList(0, s.poolSize());
+        held = held.subList(0, s.heldOut());
+        List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
+        for (List<Candidate> l : List.of(pool, held)) for (Candidate c : l) {
+            prompts.add(c.prompt()); responses.add(c.first());
+            prompts.add(c.prompt()); responses.add(c.second());
+        }
+        Featurizer features = Featurizer.fit(RewardStage.LINEAR_FEATURES, prompts, responses);
+        long t0 = System.nanoTime();
+        List<ActiveLearningExperiment.Point> points = new ActiveLearningExperiment(s.experiment(), features, gold.preference())
+                .run(pool, held, msg -> System.err.println(msg));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        double[][] active = ActiveLearningExperiment.meanCurve(points, ActiveLearningExperiment.Strategy.ACTIVE, true);
+        double[][] random = ActiveLearningExperiment.meanCurve(points, ActiveLearningExperiment.Strategy.RANDOM, true);
+        double target = s.target() != null ? s.target() : random[1][random[1].length - 1];
+        OptionalDouble a = ActiveLearningExperiment.labelsToReach(active, target), r = ActiveLearningExperiment.labelsToReach(random, target);
+
+        writeCurves(out, points);
+        Path summary = out.resolve("summary.json");
+        writeAtomically(summary, JSON.writeValueAsString(summary(s, gold, points, active, random, target, a, r, seconds)));
+        writeAtomically(out.resolve("active-learning.svg"), chart(s, active, random, target, a, r));
+        return new Outcome(points, target, a, r, summary);
+    }
+
+    private static void generate(Settings s, List<Candidate> pool, List<Candidate> held) throws IOException {
+        DemoPrompts prompts = DemoPrompts.standard();
+        try (Models.Loaded loaded = Models.load(s.model(), null)) {
+            SamplingConfig sampling = new SamplingConfig(s.temperature(), 0, 1f, s.maxNewTokens(), s.seed(), true);
+            // a few extra: identical or empty pairs are dropped
+            pool.addAll(PairGenerator.generate(loaded.model(), loaded.tokenizer(), prompts.train(), s.poolSize() + s.poolSize() / 10 + 5,
+                    sampling, "pool pairs").pairs());
+            held.addAll(PairGenerator.generate(loaded.model(), loaded.tokenizer(), prompts.fresh(), s.heldOut() + s.heldOut() / 10 + 5,
+                    sampling.withSeed(s.seed() + 99_991), "held-out pairs").pairs());
+        }
+        if (pool.size() < s.poolSize() || held.size() < s.heldOut())
+            throw new IOException("generation gave only " + pool.size() + " pool and " + held.size() + " held-out pairs");
+    }
+
+    static void readPool(Path file, List<Candidate> pool, List<Candidate> held) throws IOException {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            JsonNode n = LINE.readTree(line);
+            Candidate c = new Candidate(n.path("prompt").asText(), n.path("first").asText(), n.path("second").asText());
+            ("held_out".equals(n.path("split").asText()) ? held : pool).add(c);
+        }
+    }
+
+    static void writePool(Path file, List<Candidate> pool, List<Candidate> held) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Candidate c : pool) sb.append(poolLine("pool", c)).append('\n');
+        for (Candidate c : held) sb.append(poolLine("held_out", c)).append('\n');
+        writeAtomically(file, sb.toString());
+    }
+
+    private static String poolLine(String split, Candidate c) throws IOException {
+        ObjectNode n = LINE.createObjectNode();
+        n.put("split", split).put("prompt", c.prompt()).put("first", c.first()).put("second", c.second());
+        return LINE.writeValueAsString(n);
+    }
+
+    private static void writeCurves(Path out, List<ActiveLearningExperiment.Point> points) throws IOException {
+        StringBuilder jsonl = new StringBuilder(), csv = new StringBuilder("strategy,seed,labels,gold_accuracy,label_accuracy\n");
+        for (ActiveLearningExperiment.Point p : points) {
+            ObjectNode n = LINE.createObjectNode();
+            n.put("strategy", p.strategy().id()).put("seed", p.seed()).put("labels", p.labels())
+                    .put("gold_accuracy", p.goldAccuracy()).put("label_accuracy", p.labelAccuracy());
+            jsonl.append(LINE.writeValueAsString(n)).append('\n');
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f%n", p.strategy().id(), p.seed(), p.labels(), p.goldAccuracy(), p.labelAccuracy()));
+        }
+        writeAtomically(out.resolve("curves.jsonl"), jsonl.toString());
+        writeAtomically(out.resolve("curves.csv"), csv.toString());
+    }
+
+    private static ObjectNode summary(Settings s, GoldJudge gold, List<ActiveLearningExperiment.Point> points, double[][] active,
+                                      double[][] random, double target, OptionalDouble a, OptionalDouble r, double seconds) {
+        ActiveLearningExperiment.Config c = s.experiment();
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode set = root.putObject("settings");
+        set.put("model", s.model()).put("pool", s.poolSize()).put("held_out", s.heldOut()).put("max_new_tokens", s.maxNewTokens())
+                .put("temperature", s.temperature()).put("generation_seed", s.seed()).put("batch", c.batch()).put("initial", c.initial())
+                .put("budget", c.budget()).put("members", c.members()).put("epochs", c.epochs()).put("learning_rate", c.learningRate())
+                .put("l2", c.l2()).put("annotator", "SIMULATED: " + gold.describe()).put("annotator_temperature", c.annotatorTemperature())
+                .put("annotator_error", c.annotatorError());
+        ArrayNode seeds = set.putArray("seeds");
+        c.seeds().forEach(seeds::add);
+        root.put("target_gold_accuracy", target);
+        putOpt(root, "active_labels_to_target", a);
+        putOpt(root, "random_labels_to_target", r);
+        if (a.isPresent() && r.isPresent()) root.put("labels_saved_share", 1 - a.getAsDouble() / r.getAsDouble());
+        ObjectNode curves = root.putObject("mean_gold_accuracy");
+        for (var e : new java.util.TreeMap<>(Map.of("active", active, "random", random)).entrySet()) {
+            ObjectNode m = curves.putObject(e.getKey());
+            for (int i = 0; i < e.getValue()[0].length; i++) m.put(Integer.toString((int) e.getValue()[0][i]), round4(e.getValue()[1][i]));
+        }
+        ObjectNode label = root.putObject("mean_label_accuracy_at_budget");
+        for (ActiveLearningExperiment.Strategy st : ActiveLearningExperiment.Strategy.values()) {
+            double[][] lc = ActiveLearningExperiment.meanCurve(points, st, false);
+            label.put(st.id(), round4(lc[1][lc[1].length - 1]));
+        }
+        ObjectNode targets = root.putObject("labels_to_reach");
+        for (double t = 0.55; t < 0.951; t += 0.025) {
+            ObjectNode n = targets.putObject(String.format(Locale.ROOT, "%.3f", t));
+            putOpt(n, "active", ActiveLearningExperiment.labelsToReach(active, t));
+            putOpt(n, "random", ActiveLearningExperiment.labelsToReach(random, t));
+        }
+        root.put("experiment_seconds", Math.round(seconds * 10) / 10.0);
+        return root;
+    }
+
+    private static void putOpt(ObjectNode n, String key, OptionalDouble v) {
+        if (v.isPresent()) n.put(key, Math.round(v.getAsDouble() * 10) / 10.0);
+        else n.putNull(key);
+    }
+
+    private static double round4(double x) { return Math.round(x * 10_000) / 10_000.0; }
+
+    static String chart(Settings s, double[][] active, double[][] random, double target, OptionalDouble a, OptionalDouble r) {
+        ActiveLearningExperiment.Config c = s.experiment();
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        series.put("active (ensemble disagreement)", active);
+        series.put("random", random);
+        double x0 = Math.min(active[0][0], random[0][0]), x1 = Math.max(active[0][active[0].length - 1], random[0][random[0].length - 1]);
+        series.put(String.format(Locale.ROOT, "target %.3f", target), new double[][] {{x0, x1}, {target, target}});
+        String title = String.format(Locale.ROOT, "Held-out gold accuracy, mean of %d seeds: %s", c.seeds().size(),
+                a.isPresent() && r.isPresent() ? String.format(Locale.ROOT, "%.0f vs %.0f labels to target", a.getAsDouble(), r.getAsDouble())
+                        : "target not reached by both");
+        return Plots.svgLines(title, "judgements (simulated annotator), batches of " + c.batch(), series);
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            w.write(text);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
