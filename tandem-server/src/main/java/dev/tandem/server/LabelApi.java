@@ -39,15 +39,13 @@ final class LabelApi {
     private final PayloadCodec codec;
     private final long maxBody;
     private final ZoneId zone;
-    private final SingleWriter writer;
 
-    LabelApi(FeedbackStore store, ObjectMapper mapper, PayloadCodec codec, ServerConfig config, SingleWriter writer) {
+    LabelApi(FeedbackStore store, ObjectMapper mapper, PayloadCodec codec, ServerConfig config) {
         this.store = store;
         this.mapper = mapper;
         this.codec = codec;
         this.maxBody = config.maxRequestBytes();
         this.zone = config.zone();
-        this.writer = writer;
     }
 
     List<ApiRoute> routes() {

@@ -47,14 +47,23 @@ public final class ServeBenchmark {
      * @param warmupSeconds untimed seconds first (JIT, connection set-up)
      * @param seconds measured seconds
      * @param tasks pairwise tasks to seed (0 = enough for about 4,000 judgements/s)
-     * @param singleWriter passed on to {@link ServerConfig#singleWriter()}, which no longer changes anything: the store
-     *     itself groups concurrent labelling writes into one commit on SQLite (see {@link SingleWriter})
      */
-    public record Options(int clients, double warmupSeconds, double seconds, int tasks, boolean singleWriter) {
+    public record Options(int clients, double warmupSeconds, double seconds, int tasks) {
         public Options {
             if (clients < 1 || clients > 1024) throw new IllegalArgumentException("clients must be in 1..1024, got " + clients);
             if (warmupSeconds < 0 || !(seconds > 0)) throw new IllegalArgumentException("seconds must be > 0 and warm-up >= 0");
             if (tasks < 0) throw new IllegalArgumentException("tasks must be >= 0");
+        }
+
+        /**
+         * The former form with the server's single-writer switch, which is gone: the store groups concurrent labelling
+         * writes into one commit on SQLite itself. {@code ignoredSingleWriter} is ignored.
+         *
+         * @deprecated use the four-argument form
+         */
+        @Deprecated(forRemoval = true)
+        public Options(int clients, double warmupSeconds, double seconds, int tasks, boolean ignoredSingleWriter) {
+            this(clients, warmupSeconds, seconds, tasks);
         }
 
         int tasksToSeed() {
@@ -107,8 +116,7 @@ public final class ServeBenchmark {
         log.printf(Locale.ROOT, "bench serve: seeded %d pairwise tasks and %d simulated annotators in %.1f s%n",
                 options.tasksToSeed(), options.clients(), (System.nanoTime() - t0) / 1e9);
 
-        ServerConfig config = ServerConfig.ephemeral().withRateLimit(RateLimit.unlimited()).withBootstrapAdmin(false)
-                .withSingleWriter(options.singleWriter());
+        ServerConfig config = ServerConfig.ephemeral().withRateLimit(RateLimit.unlimited()).withBootstrapAdmin(false);
         try (TandemServer server = TandemServer.start(store, config)) {
             return load(server.uri(), ds, tokens);
         }

@@ -12,11 +12,9 @@ import java.util.Objects;
  * @param rateLimit per-token request limit; exceeding it gets 429 with Retry-After
  * @param zone time zone for "done today" counts
  * @param bootstrapAdmin create an {@code admin} annotator and print its token when the store has no admin yet
- * @param singleWriter run task leases and submissions on one writer thread (use for SQLite, which has one writer
- *     anyway; leave off for PostgreSQL, which writes concurrently)
  */
 public record ServerConfig(String host, int port, long maxRequestBytes, RateLimit rateLimit, ZoneId zone,
-                           boolean bootstrapAdmin, boolean singleWriter) {
+                           boolean bootstrapAdmin) {
     /** 1 MiB. */
     public static final long DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
 
@@ -30,17 +28,16 @@ public record ServerConfig(String host, int port, long maxRequestBytes, RateLimi
 
     /** Loopback, port 8080, 1 MiB bodies, default rate limit, the system time zone, admin bootstrap on. */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, DEFAULT_MAX_REQUEST_BYTES, RateLimit.defaults(), ZoneId.systemDefault(), true, false);
+        return new ServerConfig("127.0.0.1", 8080, DEFAULT_MAX_REQUEST_BYTES, RateLimit.defaults(), ZoneId.systemDefault(), true);
     }
 
     /** Like {@link #defaults()} on an ephemeral loopback port (tests). */
     public static ServerConfig ephemeral() { return defaults().withPort(0); }
 
-    public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxRequestBytes, rateLimit, zone, bootstrapAdmin, singleWriter); }
-    public ServerConfig withPort(int p) { return new ServerConfig(host, p, maxRequestBytes, rateLimit, zone, bootstrapAdmin, singleWriter); }
-    public ServerConfig withMaxRequestBytes(long n) { return new ServerConfig(host, port, n, rateLimit, zone, bootstrapAdmin, singleWriter); }
-    public ServerConfig withRateLimit(RateLimit r) { return new ServerConfig(host, port, maxRequestBytes, r, zone, bootstrapAdmin, singleWriter); }
-    public ServerConfig withZone(ZoneId z) { return new ServerConfig(host, port, maxRequestBytes, rateLimit, z, bootstrapAdmin, singleWriter); }
-    public ServerConfig withSingleWriter(boolean b) { return new ServerConfig(host, port, maxRequestBytes, rateLimit, zone, bootstrapAdmin, b); }
-    public ServerConfig withBootstrapAdmin(boolean b) { return new ServerConfig(host, port, maxRequestBytes, rateLimit, zone, b, singleWriter); }
+    public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxRequestBytes, rateLimit, zone, bootstrapAdmin); }
+    public ServerConfig withPort(int p) { return new ServerConfig(host, p, maxRequestBytes, rateLimit, zone, bootstrapAdmin); }
+    public ServerConfig withMaxRequestBytes(long n) { return new ServerConfig(host, port, n, rateLimit, zone, bootstrapAdmin); }
+    public ServerConfig withRateLimit(RateLimit r) { return new ServerConfig(host, port, maxRequestBytes, r, zone, bootstrapAdmin); }
+    public ServerConfig withZone(ZoneId z) { return new ServerConfig(host, port, maxRequestBytes, rateLimit, z, bootstrapAdmin); }
+    public ServerConfig withBootstrapAdmin(boolean b) { return new ServerConfig(host, port, maxRequestBytes, rateLimit, zone, b); }
 }

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *      TandemServer server = TandemServer.start(store, ServerConfig.defaults())) { ... }
  * }</pre>
  *
- * The server does not own the store: closing the server leaves the store open.
+ * The server does not own the store: closing the server leaves the store open. With a {@link ServedLoop} attached
+ * ({@code tandem serve --loop}) the admin-only {@code /api/loop/...} routes and the {@code /dashboard.html} page show
+ * the live RLHF loop; the server does not own the loop either.
  */
 public final class TandemServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TandemServer.class);
@@ -51,12 +53,9 @@ public final class TandemServer implements AutoCloseable {
     private final List<ApiRoute> routes;
     private final List<String> registered;
     private final Optional<String> initialAdminToken;
-    private final SingleWriter writer;
 
-    private TandemServer(Javalin app, List<ApiRoute> routes, List<String> registered, Optional<String> initialAdminToken,
-                         SingleWriter writer) {
+    private TandemServer(Javalin app, List<ApiRoute> routes, List<String> registered, Optional<String> initialAdminToken) {
         this.app = app;
-        this.writer = writer;
         this.routes = routes;
         this.registered = registered;
         this.initialAdminToken = initialAdminToken;
@@ -64,11 +63,18 @@ public final class TandemServer implements AutoCloseable {
 
     /** Starts a server over {@code store}; returns once it accepts connections. */
     public static TandemServer start(FeedbackStore store, ServerConfig config) {
+        return start(store, config, null);
+    }
+
+    /**
+     * Starts a server over {@code store} with a live loop attached ({@code loop} may be null: the loop routes then
+     * answer 404); returns once it accepts connections.
+     */
+    public static TandemServer start(FeedbackStore store, ServerConfig config, ServedLoop loop) {
         Optional<String> adminToken = config.bootstrapAdmin() ? AdminBootstrap.ensureAdmin(store) : Optional.empty();
         ObjectMapper mapper = new ObjectMapper();
         PayloadCodec codec = new PayloadCodec();
-        SingleWriter writer = SingleWriter.create(config.singleWriter());
-        LabelApi labels = new LabelApi(store, mapper, codec, config, writer);
+        LabelApi labels = new LabelApi(store, mapper, codec, config);
         Guard guard = new Guard(store, new TokenBucketLimiter(config.rateLimit()));
         AdminApi admin = new AdminApi(store, mapper, codec, labels, config, guard::forget);
         Map<String, String> headers = securityHeaders();
@@ -76,12 +82,13 @@ public final class TandemServer implements AutoCloseable {
 
         List<ApiRoute> routes = new ArrayList<>(labels.routes());
         routes.addAll(admin.routes());
+        routes.addAll(new LoopApi(loop).routes());
         byte[][] openApi = new byte[1][];
         routes.add(ApiRoute.get("/openapi.json").role(Role.PUBLIC).tag("meta").summary("This OpenAPI 3 description")
                 .handle((ctx, who) -> ctx.contentType("application/json").result(openApi[0])));
         String echarts = echartsResource();
         routes.add(ApiRoute.get(ECHARTS_PATH).role(Role.PUBLIC).tag("meta").ok(200, "text/javascript")
-                .summary("Apache ECharts (from its WebJar), used by the admin page's charts")
+                .summary("Apache ECharts (from its WebJar), used by the admin and live-loop dashboards' charts")
                 .handle((ctx, who) -> serveResource(ctx, echarts, "text/javascript; charset=utf-8")));
         List<ApiRoute> table = List.copyOf(routes);
         try {
@@ -139,7 +146,7 @@ public final class TandemServer implements AutoCloseable {
 
         app.start(config.host(), config.port());
         log.info("tandem server listening on http://{}:{}/", config.host(), app.port());
-        return new TandemServer(app, table, registered, adminToken, writer);
+        return new TandemServer(app, table, registered, adminToken);
     }
 
     /** The port the server listens on (the ephemeral one when started with port 0). */
@@ -168,7 +175,6 @@ public final class TandemServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
-        writer.close();
     }
 
     private static Map<String, String> securityHeaders() {

@@ -31,6 +31,9 @@ final class Client {
 
     Client as(String otherToken) { return new Client(http, base, otherToken); }
 
+    /** The bearer token (to sign in through the login page). */
+    String token() { return token; }
+
     /** A response: status, headers and the body (parsed as JSON when it is JSON). */
     record Res(int status, HttpResponse<String> raw) {
         JsonNode json() {

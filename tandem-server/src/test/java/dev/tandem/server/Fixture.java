@@ -23,8 +23,13 @@ final class Fixture implements AutoCloseable {
     }
 
     Fixture(FeedbackStore store, ServerConfig config) {
+        this(store, config, null);
+    }
+
+    /** With a live loop attached (null for none). */
+    Fixture(FeedbackStore store, ServerConfig config, ServedLoop loop) {
         this.store = store;
-        this.server = TandemServer.start(store, config);
+        this.server = TandemServer.start(store, config, loop);
         this.admin = new Client(http, server.uri(), server.initialAdminToken().orElseThrow());
     }
 

@@ -22,7 +22,7 @@ class ServeBenchmarkTest {
     void shortRunStoresExactlyTheAcknowledgedJudgements() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.sqlite(dir.resolve("bench.db")))) {
-            ServeBenchmark.Result r = new ServeBenchmark(store, new ServeBenchmark.Options(6, 0.3, 1.0, 2000, true),
+            ServeBenchmark.Result r = new ServeBenchmark(store, new ServeBenchmark.Options(6, 0.3, 1.0, 2000),
                     new PrintStream(log, true, StandardCharsets.UTF_8)).run();
             assertTrue(r.consistent(), log.toString(StandardCharsets.UTF_8));
             assertTrue(r.measuredJudgements() > 0 && r.judgementsPerSecond() > 0, log.toString(StandardCharsets.UTF_8));
@@ -36,7 +36,7 @@ class ServeBenchmarkTest {
     void runningOutOfTasksIsReportedAndStillConsistent() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.sqlite(dir.resolve("small.db")))) {
-            ServeBenchmark.Result r = new ServeBenchmark(store, new ServeBenchmark.Options(4, 0, 2.0, 30, true),
+            ServeBenchmark.Result r = new ServeBenchmark(store, new ServeBenchmark.Options(4, 0, 2.0, 30),
                     new PrintStream(log, true, StandardCharsets.UTF_8)).run();
             assertTrue(r.ranOut(), log.toString(StandardCharsets.UTF_8));
             assertEquals(30, r.acknowledged());

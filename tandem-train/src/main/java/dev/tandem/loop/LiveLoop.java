@@ -22,6 +22,7 @@ import dev.tandem.reward.PreferenceData;
 import dev.tandem.reward.RewardModel;
 import dev.tandem.reward.RewardModels;
 import dev.tandem.reward.Splits;
+import dev.tandem.rl.NoGrad;
 import dev.tandem.train.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,8 @@ public final class LiveLoop implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Judgement-count points kept in the history; older points are thinned beyond this. */
     static final int MAX_JUDGEMENT_POINTS = 1000;
+    /** After a failed training job the background loop waits this long before trying again. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(30);
     /** Prompts in each side-by-side sample of version N against version 0. */
     static final int SAMPLE_PROMPTS = 3;
 
@@ -221,6 +224,8 @@ public final class LiveLoop implements AutoCloseable {
     private volatile Llama policy;          // == original.model() at v0
     private volatile RewardModel reward;    // null before the first version
     private volatile String lastError;
+    private volatile long retryAtNanos = System.nanoTime(); // background training waits until then after a failure
+    private volatile long tooFewAt = -1;   // judgements when a retrain last found too few usable pairs
     private final Object historyLock = new Object();
     private volatile History history;       // replaced whole under historyLock
     private List<String> originalSamples;   // version 0's side of the samples, computed once (trainer thread)
@@ -328,7 +333,8 @@ public final class LiveLoop implements AutoCloseable {
 
     /** Whether enough new judgements arrived for a new reward model. */
     public boolean retrainDue() {
-        return summary().judgements() - state.judgementsAtLastRm() >= cfg.retrainEvery();
+        long n = summary().judgements();
+        return n - state.judgementsAtLastRm() >= cfg.retrainEvery() && n != tooFewAt;
     }
 
     /** Whether enough reward-model versions accumulated for a policy round. */
@@ -352,12 +358,14 @@ public final class LiveLoop implements AutoCloseable {
         long lines = FeedbackCollector.export(store, dataset.name(), pairs);
         if (lines < 4) {
             LOG.info("live loop: only {} labelled pairs; the reward model waits for more", lines);
+            tooFewAt = judgements;
             return;
         }
         PreferenceData data = FeedbackCollector.read(pairs);
         Splits.Split split = heldOutSlice(data, t.heldOutFraction());
         if (split.train().size() < 2) {
             LOG.info("live loop: only {} comparisons to train on; the reward model waits for more", split.train().size());
+            tooFewAt = judgements;
             return;
         }
         Path runDir = cfg.dir().resolve("rm").resolve("v" + v);
@@ -585,19 +593,24 @@ public final class LiveLoop implements AutoCloseable {
         if (timer != null) throw new IllegalStateException("already started");
         timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tandem-live-loop-queue"));
         trainer = Executors.newSingleThreadExecutor(r -> daemon(r, "tandem-live-loop-trainer"));
+        // libtorch's grad mode is per thread and ON in threads it did not start on: without NoGrad, in-place
+        // optimiser updates of leaf parameters fail here ("a leaf Variable that requires grad is being used in an
+        // in-place operation"); gradient collectors inside training turn it on where they need it.
         timer.scheduleWithFixedDelay(() -> {
-            try {
+            try (NoGrad noGrad = NoGrad.enter()) {
                 refill();
-                if (!training.get() && (retrainDue() || policyRoundDue())) {
+                if (!training.get() && System.nanoTime() - retryAtNanos >= 0 && (retrainDue() || policyRoundDue())) {
                     training.set(true);
                     trainer.submit(() -> {
-                        try {
+                        try (NoGrad trainerNoGrad = NoGrad.enter()) {
                             if (retrainDue()) retrainRewardModel();
                             if (policyRoundDue()) optimisePolicy();
                             lastError = null;
                         } catch (Exception e) {
                             lastError = e.toString();
-                            LOG.error("live loop: training failed: {}", e.toString(), e);
+                            retryAtNanos = System.nanoTime() + RETRY_AFTER.toNanos();
+                            LOG.error("live loop: training failed (next try in {} s): {}", RETRY_AFTER.toSeconds(),
+                                    e.toString(), e);
                         } finally {
                             training.set(false);
                         }

@@ -1,0 +1,171 @@
+package dev.tandem.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.feedback.store.FeedbackStore;
+import dev.tandem.feedback.store.JdbcFeedbackStore;
+import dev.tandem.feedback.store.StoreConfig;
+import dev.tandem.loop.DemoConfig;
+import dev.tandem.loop.DemoPrompts;
+import dev.tandem.loop.LiveLoop;
+import dev.tandem.model.Models;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * {@code tandem serve --loop} in real headless Chromium with the REAL live loop (stories260K, a linear reward model,
+ * one tiny PPO step): a person labels pairs written by policy v0 on the annotation page, the reward model retrains in
+ * the background, a policy round follows, and the dashboard shows versions v1 with samples of v1 beside v0.
+ */
+class LoopBrowserTest {
+    static final int LABELS = 6;     // K = 4 triggers the retrain; two more in case the first 4 hold out too many
+    static final int K = 4;
+
+    @Test
+    void labellingInTheBrowserRetrainsTheRewardModelAndTheDashboardShowsTheNewPolicy(@TempDir Path tmp) throws Exception {
+        Browser.requireBinaries();
+        requireModel();
+        DemoConfig training = DemoConfig.builder(tmp.resolve("loop")).steps(1).batchSize(8).ppoMinibatches(2)
+                .ppoEpochs(1).maxNewTokens(16).seed(3).build();
+        LiveLoop.Config cfg = new LiveLoop.Config(tmp.resolve("loop"), "live-stories", DemoPrompts.standard().train(),
+                4, 6, K, 1, training);
+        FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.of(TestDb.sqlite(tmp).url()).withMaxPoolSize(8));
+        LiveLoop loop;
+        try {
+            loop = LiveLoop.open(store, cfg);
+        } catch (Exception e) {
+            store.close();
+            throw e;
+        }
+        Fixture f = new Fixture(store, ServerConfig.ephemeral(), ServedLoop.of(loop::status, loop::history));
+        ChromeDriver driver = null;
+        try {
+            loop.start(Duration.ofMillis(250));
+            driver = Browser.start(tmp.resolve("chrome-profile"), 1360, 1500);
+            WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+            long ds = loop.dataset().id();
+            Client alice = f.annotator("alice");
+
+            // A person labels pairs from policy v0 by keyboard: the longer story wins (a taste the reward model can learn).
+            login(driver, wait, f, alice);
+            driver.get(f.server.uri() + "/annotate.html?dataset=" + ds);
+            for (int i = 0; i < LABELS; i++) {
+                String done = i + " done today";
+                wait.until(d -> d.findElement(By.id("progress")).getText().equals(done)
+                        && d.findElements(By.cssSelector("#responses .response .text")).size() == 2);
+                List<String> shown = driver.findElements(By.cssSelector("#responses .response .text")).stream()
+                        .map(WebElement::getText).toList();
+                new Actions(driver).sendKeys(shown.get(0).length() >= shown.get(1).length() ? "1" : "2").perform();
+                new Actions(driver).sendKeys(Keys.ENTER).perform();
+            }
+            wait.until(d -> d.findElement(By.id("progress")).getText().equals(LABELS + " done today"));
+            assertNoConsoleErrors(driver);
+
+            // An annotator cannot open the dashboard, nor read the loop's versions.
+            driver.get(f.server.uri() + "/dashboard.html");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("forbidden")));
+            assertFalse(driver.findElement(By.id("loop")).isDisplayed());
+            assertEquals(403, alice.get("/api/loop/status").status());
+
+            // The admin watches the dashboard while the loop trains in the background: it polls and moves to v1.
+            login(driver, wait, f, f.admin);
+            driver.get(f.server.uri() + "/dashboard.html");
+            wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+            new WebDriverWait(driver, Duration.ofSeconds(90)).until(d -> {
+                WebElement body = d.findElement(By.tagName("body"));
+                if (loop.status().lastError() != null) fail("the loop failed: " + loop.status().lastError());
+                return "v1".equals(body.getAttribute("data-policy-version"))
+                        && d.findElements(By.cssSelector("#sample-table tbody tr")).size() == 3;
+            });
+            assertEquals("v1", driver.findElement(By.cssSelector("#kpi-policy .value")).getText());
+            assertTrue(driver.findElement(By.cssSelector("#kpi-rm .value")).getText().matches("v[12]"));
+            for (WebElement row : driver.findElements(By.cssSelector("#sample-table tbody tr"))) {
+                List<WebElement> cells = row.findElements(By.tagName("td"));
+                assertEquals(3, cells.size());
+                assertFalse(cells.get(0).getText().isBlank() || cells.get(1).getText().isBlank() || cells.get(2).getText().isBlank());
+            }
+            assertEquals("v1 (tuned)", driver.findElement(By.id("sample-head")).getAttribute("textContent"));
+            for (String chart : List.of("chart-judgements", "chart-accuracy", "chart-rounds", "chart-versions"))
+                assertFalse(driver.findElements(By.cssSelector("#" + chart + " canvas")).isEmpty(), chart + " has no chart");
+            assertTrue(driver.findElements(By.cssSelector("#sample-table script, #sample-table img, #sample-table b")).isEmpty());
+            List<String> versions = driver.findElements(By.cssSelector("#version-table tbody tr")).stream()
+                    .map(r -> r.findElements(By.tagName("td")).get(1).getText() + " " + r.findElements(By.tagName("td")).get(2).getText())
+                    .toList();
+            assertTrue(versions.containsAll(List.of("policy v0", "reward-model v1", "policy v1")), versions.toString());
+            Thread.sleep(300); // let the last chart paint
+            Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), Browser.screenshotDir().resolve("dashboard.png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+            assertNoConsoleErrors(driver);
+
+            // The same over HTTP: what the dashboard drew came from the real loop.
+            JsonNode status = f.admin.get("/api/loop/status").json();
+            assertEquals("v1", status.get("policyVersion").asText());
+            assertTrue(status.get("judgements").asInt() >= LABELS);
+            JsonNode history = f.admin.get("/api/loop/history").json();
+            JsonNode rm1 = history.at("/rewardModels/0");
+            assertEquals(1, rm1.get("version").asInt());
+            assertTrue(rm1.get("heldOutPairs").asInt() >= 1, rm1.toString());
+            assertTrue(rm1.get("heldOutAccuracy").isNumber(), rm1.toString());
+            assertEquals(1, history.at("/policyRounds/0/steps").asInt());
+            assertTrue(history.at("/policyRounds/0/kl").isNumber(), history.at("/policyRounds/0").toString());
+            assertEquals(3, history.at("/samples/0/pairs").size());
+            assertTrue(Files.isRegularFile(cfg.dir().resolve("history.json")));
+        } finally {
+            if (driver != null) driver.quit();
+            loop.close();
+            f.close();
+        }
+    }
+
+    /** The model this test trains: missing data fails under CI=true and skips the test otherwise. */
+    static void requireModel() {
+        for (String rel : List.of("models/stories260K/stories260K.bin", "models/stories260K/tok512.bin")) {
+            Path p = Models.dataDir().resolve(rel);
+            if (Files.exists(p)) continue;
+            String msg = "real data " + p + " not found; set TANDEM_DATA_DIR to the shared data directory";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(msg + "; CI=true, so this is a failure");
+            Assumptions.abort(msg);
+        }
+    }
+
+    static void login(ChromeDriver driver, WebDriverWait wait, Fixture f, Client who) {
+        driver.get(f.server.uri() + "/login.html");
+        driver.executeScript("localStorage.clear(); sessionStorage.clear();");
+        driver.get(f.server.uri() + "/login.html");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("token"))).sendKeys(who.token());
+        driver.findElement(By.id("sign-in")).click();
+        wait.until(ExpectedConditions.urlToBe(f.server.uri() + "/"));
+    }
+
+    static void assertNoConsoleErrors(ChromeDriver driver) {
+        List<String> bad = new ArrayList<>();
+        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+            String m = e.getMessage();
+            if (m.contains("Content Security Policy") || (e.getLevel().intValue() >= Level.SEVERE.intValue() && !m.contains("favicon")))
+                bad.add(e.getLevel() + " " + m);
+        }
+        assertTrue(bad.isEmpty(), "browser console: " + bad);
+    }
+}
