@@ -30,6 +30,8 @@ public final class Main implements Runnable {
         new GrpoCommand(),
         new RlooCommand(),
         new BestOfNCommand(),
+        JudgeCommand.class, // a class: a fresh instance per command line, so no option value leaks from one run into the next
+        ExperimentCommand.class,
     };
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
