@@ -79,8 +79,11 @@ public final class ActiveLearningExperiment {
      * @param labels        judgements used for training
      * @param goldAccuracy  held-out agreement with the gold preference
      * @param labelAccuracy held-out agreement with simulated annotator labels
+     * @param trainLabelGoldAgreement share of the labels trained on that agree with the gold preference (pairs with
+     *     equal gold scores left out): how informative the picked pairs' labels are
      */
-    public record Point(Strategy strategy, long seed, int labels, double goldAccuracy, double labelAccuracy) {}
+    public record Point(Strategy strategy, long seed, int labels, double goldAccuracy, double labelAccuracy,
+                        double trainLabelGoldAgreement) {}
 
     private final Config cfg;
     private final Featurizer featurizer;
@@ -130,6 +133,9 @@ public final class ActiveLearningExperiment {
                 goldFirst[i] = v.goldFirst() > v.goldSecond();
             }
         }
+        // the gold direction of every pool pair, for the diagnostic only (never used for selection or training)
+        int[] poolGold = new int[pool.size()];
+        for (int i = 0; i < pool.size(); i++) poolGold[i] = Double.compare(gold.score(pool.get(i).first()), gold.score(pool.get(i).second()));
         List<Point> out = new ArrayList<>();
         for (long seed : cfg.seeds()) {
             // the annotator's label of every pool pair for this seed: both strategies get the same answer for a pair
@@ -145,8 +151,14 @@ public final class ActiveLearningExperiment {
                 for (int round = 0; ; round++) {
                     float[][] w = fitEnsemble(poolDiffs, poolLabel, chosen, seed * 7919 + round);
                     float[] mean = meanWeights(w);
+                    int agree = 0, decided = 0;
+                    for (int i : chosen) {
+                        if (poolGold[i] == 0) continue;
+                        decided++;
+                        if ((poolGold[i] > 0) == poolLabel[i]) agree++;
+                    }
                     out.add(new Point(s, seed, chosen.size(), accuracy(mean, heldDiffs, goldRows, goldFirst),
-                            accuracy(mean, heldDiffs, allRows(heldOut.size()), labelFirst)));
+                            accuracy(mean, heldDiffs, allRows(heldOut.size()), labelFirst), decided == 0 ? Double.NaN : agree / (double) decided));
                     progress.accept(s.id() + " seed " + seed + ": " + chosen.size() + " labels, held-out gold accuracy "
                             + String.format(java.util.Locale.ROOT, "%.3f", out.get(out.size() - 1).goldAccuracy()));
                     if (chosen.size() >= cfg.budget()) break;

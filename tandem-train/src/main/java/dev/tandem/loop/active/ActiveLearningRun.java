@@ -153,13 +153,15 @@ public final class ActiveLearningRun {
     }
 
     private static void writeCurves(Path out, List<ActiveLearningExperiment.Point> points) throws IOException {
-        StringBuilder jsonl = new StringBuilder(), csv = new StringBuilder("strategy,seed,labels,gold_accuracy,label_accuracy\n");
+        StringBuilder jsonl = new StringBuilder(), csv = new StringBuilder("strategy,seed,labels,gold_accuracy,label_accuracy,train_label_gold_agreement\n");
         for (ActiveLearningExperiment.Point p : points) {
             ObjectNode n = LINE.createObjectNode();
             n.put("strategy", p.strategy().id()).put("seed", p.seed()).put("labels", p.labels())
-                    .put("gold_accuracy", p.goldAccuracy()).put("label_accuracy", p.labelAccuracy());
+                    .put("gold_accuracy", p.goldAccuracy()).put("label_accuracy", p.labelAccuracy())
+                    .put("train_label_gold_agreement", p.trainLabelGoldAgreement());
             jsonl.append(LINE.writeValueAsString(n)).append('\n');
-            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f%n", p.strategy().id(), p.seed(), p.labels(), p.goldAccuracy(), p.labelAccuracy()));
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%.4f%n", p.strategy().id(), p.seed(), p.labels(), p.goldAccuracy(),
+                    p.labelAccuracy(), p.trainLabelGoldAgreement()));
         }
         writeAtomically(out.resolve("curves.jsonl"), jsonl.toString());
         writeAtomically(out.resolve("curves.csv"), csv.toString());
@@ -187,9 +189,23 @@ public final class ActiveLearningRun {
             for (int i = 0; i < e.getValue()[0].length; i++) m.put(Integer.toString((int) e.getValue()[0][i]), round4(e.getValue()[1][i]));
         }
         ObjectNode label = root.putObject("mean_label_accuracy_at_budget");
+        ObjectNode agreement = root.putObject("train_label_gold_agreement_at_budget");
         for (ActiveLearningExperiment.Strategy st : ActiveLearningExperiment.Strategy.values()) {
             double[][] lc = ActiveLearningExperiment.meanCurve(points, st, false);
             label.put(st.id(), round4(lc[1][lc[1].length - 1]));
+            agreement.put(st.id(), round4(points.stream().filter(p -> p.strategy() == st && p.labels() == s.experiment().budget())
+                    .mapToDouble(ActiveLearningExperiment.Point::trainLabelGoldAgreement).average().orElse(Double.NaN)));
+        }
+        ObjectNode perSeed = root.putObject("labels_to_target_per_seed");
+        for (ActiveLearningExperiment.Strategy st : ActiveLearningExperiment.Strategy.values()) {
+            ArrayNode arr = perSeed.putArray(st.id());
+            for (long seed : s.experiment().seeds()) {
+                List<ActiveLearningExperiment.Point> mine = points.stream().filter(p -> p.strategy() == st && p.seed() == seed).toList();
+                double[][] seedCurve = ActiveLearningExperiment.meanCurve(mine, st, true);
+                OptionalDouble v = ActiveLearningExperiment.labelsToReach(seedCurve, target);
+                if (v.isPresent()) arr.add(Math.round(v.getAsDouble() * 10) / 10.0);
+                else arr.addNull();
+            }
         }
         ObjectNode targets = root.putObject("labels_to_reach");
         for (double t = 0.55; t < 0.951; t += 0.025) {
