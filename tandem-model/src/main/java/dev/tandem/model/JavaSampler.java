@@ -197,12 +197,8 @@ public final class JavaSampler implements Sampler {
                         token[r] = prompt[pos[r]];
                         continue;
                     }
-                    int off = r * classifier.stride();
-                    float max = max(logits, off, v);
-                    double sum = expScaled(probs, logits, off, v, max, invTemp); // probs = exp((l - max)/T)
-                    int next = cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd[r]);
+                    int next = sample(logits, r * classifier.stride(), probs, rnd[r], invTemp, lp[r], generated[r]);
                     tok[r][generated[r]] = next;
-                    lp[r][generated[r]] = (float) ((logits[off + next] - max) * invTemp - Math.log(sum));
                     generated[r]++;
                     token[r] = next;
                     boolean stop = cfg.stopAtEos() && isStop(next);
@@ -219,13 +215,69 @@ public final class JavaSampler implements Sampler {
             }
         }
 
+        /**
+         * Draws the next token from one row's logits (at {@code off}) and writes its log-prob to {@code lp[i]}.
+         * A method of its own, like {@link #attend}, so the JIT compiles it from its own profile: inlined into the
+         * long-running loop of {@link #run} it was compiled late and worse (measured: throughput fell by up to 40 %
+         * once {@code run} reached C2).
+         */
+        private int sample(float[] logits, int off, float[] probs, SplittableRandom rnd, float invTemp, float[] lp,
+                int i) {
+            int v = c.vocabSize();
+            float max = max(logits, off, v);
+            double sum = expScaled(probs, logits, off, v, max, invTemp); // probs = exp((l - max)/T)
+            int next = cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd);
+            lp[i] = (float) ((logits[off + next] - max) * invTemp - Math.log(sum));
+            return next;
+        }
+
+        /**
+         * Attention for row r at position p of one layer: RoPE on its q and k, k and v into the cache, then every query
+         * head over positions 0..p of its key/value head, written to att[r].
+         */
+        private void attend(int r, int p, float[] qkv, int qs, float[] att, float[] scores, float[] keys,
+                float[] values, int positions) {
+            int d = c.dim(), hs = c.headSize(), kvDim = c.kvDim(), half = hs / 2;
+            int nH = c.nHeads(), g = c.groupSize();
+            float scale = (float) (1.0 / Math.sqrt(hs));
+            int base = r * qs;
+            // RoPE on q and k, interleaved pairs (the k part is the kvDim columns after q)
+            for (int head = 0; head < nH + c.nKvHeads(); head++) {
+                for (int pair = 0, i = base + head * hs; pair < half; pair++, i += 2) {
+                    float fc = ropeCos[p * half + pair], fs = ropeSin[p * half + pair];
+                    float v0 = qkv[i], v1 = qkv[i + 1];
+                    qkv[i] = v0 * fc - v1 * fs;
+                    qkv[i + 1] = v0 * fs + v1 * fc;
+                }
+            }
+            // write k, v at position p
+            int cacheRow = r * c.nKvHeads() * hs * positions;
+            for (int kvh = 0; kvh < c.nKvHeads(); kvh++) {
+                int headRow = cacheRow + kvh * hs * positions;
+                for (int e = 0; e < hs; e++) {
+                    keys[headRow + e * positions + p] = qkv[base + d + kvh * hs + e];
+                }
+                System.arraycopy(qkv, base + d + kvDim + kvh * hs, values, headRow + p * hs, hs);
+            }
+            // each query head attends over positions 0..p of its key/value head; the length is rounded up
+            // to whole SIMD vectors and the extra scores are masked, so no scalar tails
+            int len = p + 1, padded = roundUp(len);
+            for (int head = 0; head < nH; head++) {
+                int kBase = cacheRow + (head / g) * hs * positions;
+                attentionScores(scores, qkv, base + head * hs, scale, keys, kBase, positions, hs, padded);
+                Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
+                float sum = (float) expScaled(scores, scores, 0, padded, max(scores, 0, padded), 1f);
+                int o = r * d + head * hs;
+                weightedSum(att, o, scores, values, kBase, hs, padded, lanes);
+                for (int e = 0; e < hs; e++) att[o + e] /= sum; // softmax's normalisation, applied once
+            }
+        }
+
         /** One position for every unfinished row: logits [n][V] for the next token. */
         private void forward(int[] token, int[] pos, boolean[] done, float[] x, float[] xb, float[] att,
                 float[] qkv, float[] ffn, float[] gate, float[] proj, float[] logits, float[] scores,
                 float[][] keys, float[][] values, int positions) {
-            int d = c.dim(), hs = c.headSize(), kvDim = c.kvDim(), half = hs / 2, h = c.hiddenDim();
-            int nH = c.nHeads(), g = c.groupSize();
-            float scale = (float) (1.0 / Math.sqrt(hs));
+            int d = c.dim(), h = c.hiddenDim();
             for (int r = 0; r < n; r++) System.arraycopy(tokEmbedding, token[r] * d, x, r * d, d);
             for (int l = 0; l < layers.length; l++) {
                 LayerWeights w = layers[l];
@@ -234,38 +286,7 @@ public final class JavaSampler implements Sampler {
                 matmul(qkv, xb, n, w.wqkv());
                 int qs = w.wqkv().stride();
                 for (int r = 0; r < n; r++) {
-                    if (done[r]) continue;
-                    int base = r * qs, p = pos[r];
-                    // RoPE on q and k, interleaved pairs (the k part is the kvDim columns after q)
-                    for (int head = 0; head < nH + c.nKvHeads(); head++) {
-                        for (int pair = 0, i = base + head * hs; pair < half; pair++, i += 2) {
-                            float fc = ropeCos[p * half + pair], fs = ropeSin[p * half + pair];
-                            float v0 = qkv[i], v1 = qkv[i + 1];
-                            qkv[i] = v0 * fc - v1 * fs;
-                            qkv[i + 1] = v0 * fs + v1 * fc;
-                        }
-                    }
-                    // write k, v at position p
-                    int cacheRow = r * c.nKvHeads() * hs * positions;
-                    for (int kvh = 0; kvh < c.nKvHeads(); kvh++) {
-                        int headRow = cacheRow + kvh * hs * positions;
-                        for (int e = 0; e < hs; e++) {
-                            keys[l][headRow + e * positions + p] = qkv[base + d + kvh * hs + e];
-                        }
-                        System.arraycopy(qkv, base + d + kvDim + kvh * hs, values[l], headRow + p * hs, hs);
-                    }
-                    // each query head attends over positions 0..p of its key/value head; the length is rounded up
-                    // to whole SIMD vectors and the extra scores are masked, so no scalar tails
-                    int len = p + 1, padded = roundUp(len);
-                    for (int head = 0; head < nH; head++) {
-                        int kBase = cacheRow + (head / g) * hs * positions;
-                        attentionScores(scores, qkv, base + head * hs, scale, keys[l], kBase, positions, hs, padded);
-                        Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
-                        float sum = (float) expScaled(scores, scores, 0, padded, max(scores, 0, padded), 1f);
-                        int o = r * d + head * hs;
-                        weightedSum(att, o, scores, values[l], kBase, hs, padded, lanes);
-                        for (int e = 0; e < hs; e++) att[o + e] /= sum; // softmax's normalisation, applied once
-                    }
+                    if (!done[r]) attend(r, pos[r], qkv, qs, att, scores, keys[l], values[l], positions);
                 }
                 matmul(proj, att, n, w.wo());
                 addRows(x, proj, w.wo().stride(), n, d);
