@@ -2,7 +2,9 @@ package dev.tandem.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -43,8 +45,11 @@ public final class Llama implements AutoCloseable {
     private final NDArray headWeight;          // [1, D] scalar (value/reward) head, or null
     private final NDArray headBias;            // [1]
     private final NDArray ropeCos;             // [seqLen, hs]: cos(pos·θ_i), each pair's value twice
-    private final NDArray ropeSin;             // [seqLen, hs]
-    private final NDArray ropeRotate;          // [hs, hs]: x·R maps each pair (a, b) to (-b, a)
+    private final NDArray ropeSin;             // [seqLen, hs]: (−sin, +sin)(pos·θ_i) for each pair
+    private final NDArray headScale;           // [1, 1, nH + nKV, 1]: 1/sqrt(hs) for query heads, 1 for keys
+
+    /** Queries per block of the blocked causal attention (see {@link #attention}). */
+    static final int QUERY_BLOCK = 32;
 
     /** One transformer block's weights. */
     record Layer(
@@ -95,23 +100,23 @@ public final class Llama implements AutoCloseable {
         this.headWeight = ordered.get(HEAD_WEIGHT);
         this.headBias = ordered.get(HEAD_BIAS);
 
-        // RoPE tables exactly as llama2.c, each pair's angle repeated for both of its elements.
+        // RoPE tables exactly as llama2.c, each pair's angle repeated for both of its elements; the sine carries the
+        // rotation's signs, so that rope(x) = x·cos + swapPairs(x)·sin (see rope()).
         int hs = config.headSize();
         float[][] angles = Rope.tables(config);
         float[] cos = new float[config.seqLen() * hs];
         float[] sin = new float[config.seqLen() * hs];
         for (int i = 0; i < angles[0].length; i++) {
             cos[2 * i] = cos[2 * i + 1] = angles[0][i];
-            sin[2 * i] = sin[2 * i + 1] = angles[1][i];
-        }
-        float[] rot = new float[hs * hs];
-        for (int i = 0; i < hs; i += 2) {
-            rot[(i + 1) * hs + i] = -1f; // out[2i]   = -x[2i+1]
-            rot[i * hs + i + 1] = 1f;    // out[2i+1] =  x[2i]
+            sin[2 * i] = -angles[1][i];
+            sin[2 * i + 1] = angles[1][i];
         }
         this.ropeCos = manager.create(cos, new Shape(config.seqLen(), hs));
         this.ropeSin = manager.create(sin, new Shape(config.seqLen(), hs));
-        this.ropeRotate = manager.create(rot, new Shape(hs, hs));
+        float[] scale = new float[config.nHeads() + config.nKvHeads()];
+        java.util.Arrays.fill(scale, 0, config.nHeads(), (float) (1.0 / Math.sqrt(hs)));
+        java.util.Arrays.fill(scale, config.nHeads(), scale.length, 1f);
+        this.headScale = manager.create(scale, new Shape(1, 1, scale.length, 1));
     }
 
     public static final String HEAD_WEIGHT = "score_head.weight";
@@ -159,11 +164,14 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * Rotary embedding on interleaved pairs, as llama2.c: (a, b) → (a·cos − b·sin, a·sin + b·cos).
-     * x [B, T, heads, hs]; cos, sin [B, T, 1, hs].
+     * Rotary embedding on interleaved pairs, as llama2.c: (a, b) → (a·cos − b·sin, a·sin + b·cos), i.e.
+     * x·cos + (b, a)·(−sin, sin): element-wise, with the pair swap as a flip of a [.., hs/2, 2] view.
+     * x [B, T, heads, hs]; cos, sin [B, T, heads or 1, hs] (sin signed as in {@link #ropeSin}).
      */
     NDArray rope(NDArray x, NDArray cos, NDArray sin) {
-        return x.mul(cos).add(x.matMul(ropeRotate).mul(sin));
+        Shape s = x.getShape();
+        NDArray swapped = x.reshape(s.get(0), s.get(1), s.get(2), s.get(3) / 2, 2).flip(4).reshape(s);
+        return x.mul(cos).add(swapped.mul(sin));
     }
 
     /** SwiGLU feed-forward: w2 · (silu(w1·x) ⊙ w3·x). x [B, T, D] → [B, T, D]. */
@@ -174,9 +182,15 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * Grouped-query attention for one block. x [B, T, D] (already normed), bias [B, 1, 1, T, Tk].
+     * Grouped-query attention for one block. x [B, T, D] (already normed), bias [B, 1, 1, T, Tk]; cos, sin
+     * [B, T, nH + nKV, hs] with the query scale 1/sqrt(hs) folded in.
      * With a cache, this call's keys and values are written at columns [offset, offset + T) and attention runs
      * over all Tk = cache length columns (the bias hides the ones not written yet).
+     *
+     * <p>The g query heads that share a key/value head are stacked as rows (t, g) of one matrix per kv head, so the
+     * score matmul needs no broadcast of keys and a block of query positions is a contiguous row range. Without a
+     * cache, attention is causal, and runs in blocks of {@link #QUERY_BLOCK} queries, each over only the keys up to
+     * its last query: (n+1)/2n of the full T×T scores for n blocks, and smaller arrays.
      */
     NDArray attention(NDArray x, int l, NDArray cos, NDArray sin, NDArray bias, KvCache cache, int offset) {
         LlamaConfig c = config;
@@ -186,9 +200,9 @@ public final class Llama implements AutoCloseable {
                 .split(new long[] {c.dim() + c.kvDim()}, 2);
         NDArray qk = rope(qkv.get(0).reshape(b, t, nH + nKv, hs), cos, sin);      // [B, T, nH + nKV, hs]
         NDList qkSplit = qk.split(new long[] {nH}, 2);
-        NDArray q = qkSplit.get(0)                                                // [B, T, nH, hs]
-                .reshape(b, t, nKv, g, hs).transpose(0, 2, 3, 1, 4)               // [B, nKV, g, T, hs]
-                .mul(1.0f / (float) Math.sqrt(hs));
+        NDArray q = qkSplit.get(0)                                                // [B, T, nH, hs], scaled
+                .reshape(b, t, nKv, g, hs).transpose(0, 2, 1, 3, 4)               // [B, nKV, T, g, hs]
+                .reshape(b, nKv, t * g, hs);                                      // [B, nKV, T·g, hs]
         NDArray k = qkSplit.get(1).transpose(0, 2, 1, 3);                         // [B, nKV, T, hs]
         NDArray v = qkv.get(1).reshape(b, t, nKv, hs).transpose(0, 2, 1, 3);      // [B, nKV, T, hs]
         if (cache != null) {
@@ -197,15 +211,32 @@ public final class Llama implements AutoCloseable {
             v = cache.values(l);
         }
         long tk = k.getShape().get(2);
-        NDArray scores = q.reshape(b, nKv, g * t, hs)
-                .matMul(k.transpose(0, 1, 3, 2))                                  // [B, nKV, g·T, Tk]
-                .reshape(b, nKv, g, t, tk)
-                .add(bias);                                                       // [B, nKV, g, T, Tk]
-        NDArray att = scores.softmax(-1).reshape(b, nKv, g * t, tk);
-        NDArray out = att.matMul(v)                                               // [B, nKV, g·T, hs]
-                .reshape(b, nKv, g, t, hs).transpose(0, 3, 1, 2, 4)               // [B, T, nKV, g, hs]
+        NDArray rowBias = bias.reshape(-1, 1, t, 1, tk);                          // [B, 1, T, 1, Tk]
+        NDArray out;                                                              // [B, nKV, T·g, hs]
+        if (cache != null || t < 2L * QUERY_BLOCK) {
+            out = attend(q, k, v, rowBias, b, nKv, g, t, tk);
+        } else {
+            NDList blocks = new NDList();
+            for (long s = 0; s < t; s += QUERY_BLOCK) {
+                long e = Math.min(t, s + QUERY_BLOCK);                            // queries [s, e), keys [0, e)
+                blocks.add(attend(q.get(new NDIndex(":, :, {}:{}", s * g, e * g)),
+                        k.get(new NDIndex(":, :, :{}", e)), v.get(new NDIndex(":, :, :{}", e)),
+                        rowBias.get(new NDIndex(":, :, {}:{}, :, :{}", s, e, e)), b, nKv, g, e - s, e));
+            }
+            out = NDArrays.concat(blocks, 2);
+        }
+        out = out.reshape(b, nKv, t, g, hs).transpose(0, 2, 1, 3, 4)              // [B, T, nKV, g, hs]
                 .reshape(b, t, c.dim());
         return Linear.linear(out, layers[l].wo).singletonOrThrow();               // [B, T, D]
+    }
+
+    /** softmax(q·kᵀ + bias)·v: q [B, nKV, T·g, hs], k and v [B, nKV, Tk, hs], bias [B, 1, T, 1, Tk]. */
+    private static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias, long b, int nKv, int g, long t,
+            long tk) {
+        NDArray att = q.matMul(k.transpose(0, 1, 3, 2))                          // [B, nKV, T·g, Tk]
+                .reshape(b, nKv, t, g, tk).add(bias)                              // [B, nKV, T, g, Tk]
+                .softmax(-1).reshape(b, nKv, t * g, tk);
+        return att.matMul(v);                                                     // [B, nKV, T·g, hs]
     }
 
     /**
@@ -215,7 +246,7 @@ public final class Llama implements AutoCloseable {
      * @param positions [B, T] rotary positions (int64), per row, so left padding keeps true positions
      * @param bias      [B, 1, 1, T, Tk] additive attention bias (0 visible, {@link #MASKED} hidden);
      *                  see {@link Masks}
-     * @param cache     KV cache to write this call's keys/values into, or null to attend within the call
+     * @param cache     KV cache to write this call's keys/values into, or null to attend (causally) within the call
      * @param offset    first cache column written by this call
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache, int offset) {
@@ -223,9 +254,9 @@ public final class Llama implements AutoCloseable {
         NDArray x = Embedding.embedding(tokens, tokEmbedding, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
         long hs = config.headSize();
         NDArray cos = Embedding.embedding(positions, ropeCos, SparseFormat.DENSE).singletonOrThrow()
-                .reshape(b, t, 1, hs);                                            // [B, T, 1, hs]
+                .reshape(b, t, 1, hs).mul(headScale);                             // [B, T, nH + nKV, hs]
         NDArray sin = Embedding.embedding(positions, ropeSin, SparseFormat.DENSE).singletonOrThrow()
-                .reshape(b, t, 1, hs);
+                .reshape(b, t, 1, hs).mul(headScale);
         for (int l = 0; l < layers.length; l++) {
             x = x.add(attention(rmsNorm(x, layers[l].rmsAtt), l, cos, sin, bias, cache, offset));
             x = x.add(swiglu(rmsNorm(x, layers[l].rmsFfn), layers[l]));
