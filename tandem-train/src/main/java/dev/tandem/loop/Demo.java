@@ -14,6 +14,7 @@ import dev.tandem.reward.Evaluation;
 import dev.tandem.reward.PreferenceData;
 import dev.tandem.reward.RewardModel;
 import dev.tandem.reward.Splits;
+import dev.tandem.train.MetricsLog;
 import dev.tandem.train.RunDirectory;
 
 import java.io.IOException;
@@ -133,6 +134,7 @@ public final class Demo {
                     if (current != original) current.close();
                     current = tuned.policy();
                     List<PolicyStage.Point> c = tuned.curve();
+                    writeCurve(roundDir.resolve("curve.jsonl"), c);
                     PolicyStage.Point first = c.get(0), last = c.get(c.size() - 1);
                     say("round %d: %s %d steps in %.1f s: KL to the original %.2f nats, reward-model score %.3f → %.3f, "
                             + "gold score of the rollouts %.3f → %.3f", r, cfg.algorithm().id(), c.size(),
@@ -158,6 +160,20 @@ public final class Demo {
         DemoReport.write(result.report(), cfg, gold, prompts, result);
         printEnding(result);
         return result;
+    }
+
+    /** The round's training curve: KL, proxy (reward model) and gold reward of the rollouts, losses, per step. */
+    static void writeCurve(Path file, List<PolicyStage.Point> curve) throws IOException {
+        try (MetricsLog log = MetricsLog.open(file)) {
+            for (PolicyStage.Point p : curve) {
+                Map<String, Double> m = new LinkedHashMap<>();
+                m.put("kl", p.kl());
+                m.put("proxy_reward", p.proxy());
+                m.put("gold_reward", p.gold());
+                m.putAll(p.losses());
+                log.log(p.step(), m);
+            }
+        }
     }
 
     /** Share of held-out pairs where the reward model orders the responses as the hidden gold does (reporting). */

@@ -134,6 +134,8 @@ public final class DemoReport {
                 + "tasks, simulated judgements</li>");
         h.append("<li><code>round-N/comparisons.jsonl</code>: the comparisons exported from the store for training</li>");
         h.append("<li><code>round-N/reward-model/</code>: reward-model run (metrics, model)</li>");
+        h.append("<li><code>round-N/curve.jsonl</code>: per policy step, KL, reward-model and gold reward of the "
+                + "rollouts, losses (the charts' data)</li>");
         h.append("<li><code>round-N/policy/</code>: policy run (config, metrics.jsonl, samples.jsonl, checkpoints, "
                 + "<code>final/</code>)</li>");
         h.append("<li><code>results.json</code>, <code>config.json</code></li></ul>");

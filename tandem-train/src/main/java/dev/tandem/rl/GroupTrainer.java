@@ -116,7 +116,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
                     float norm = Gradients.clipNorm(policyParams, c.maxGradNorm());
                     if (!Float.isFinite(norm)) {
                         skipped++;
-                        warnings.nonFinite(step, "gradient norm " + norm);
+                        warnings.nonFinite(step, "gradient norm " + norm + "; loss " + terms.loss().getFloat());
                         continue;
                     }
                     gradNorm += norm;

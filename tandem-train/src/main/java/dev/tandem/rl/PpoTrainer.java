@@ -226,7 +226,8 @@ public final class PpoTrainer extends PolicyTrainer {
                     float valueNorm = valueOpt == null ? 0f : Gradients.clipNorm(valueParams, cfg.maxGradNorm());
                     if (!Float.isFinite(norm) || !Float.isFinite(valueNorm)) {
                         skipped++;
-                        warnings.nonFinite(step, "gradient norm " + norm + (valueOpt == null ? "" : ", value " + valueNorm));
+                        warnings.nonFinite(step, "gradient norm " + norm + (valueOpt == null ? "" : ", value " + valueNorm)
+                                + "; policy loss " + pt.loss().getFloat() + ", value loss " + vt.loss().getFloat());
                         continue;
                     }
                     gradNorm += norm;

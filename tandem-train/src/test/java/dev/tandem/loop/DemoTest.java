@@ -65,6 +65,8 @@ class DemoTest {
         assertEquals(round.exported(), Files.readAllLines(dir.resolve("round-1/comparisons.jsonl")).size());
         assertTrue(Files.isDirectory(dir.resolve("round-1/policy/final")));
         assertTrue(Files.isRegularFile(dir.resolve("results.json")));
+        assertEquals(4, Files.readAllLines(dir.resolve("round-1/curve.jsonl")).size());
+        assertTrue(Files.readString(dir.resolve("round-1/curve.jsonl")).contains("\"gold_reward\""));
 
         // the report: charts inline, model text escaped
         String html = Files.readString(r.report());
