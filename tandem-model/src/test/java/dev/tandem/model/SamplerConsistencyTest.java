@@ -3,6 +3,7 @@ package dev.tandem.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -58,6 +59,53 @@ class SamplerConsistencyTest {
                             s.getClass().getSimpleName() + " T=" + temperature + " row " + b);
                 }
             }
+        }
+    }
+
+    @Test
+    void javaTeacherForcedScoresEqualLibtorchScoring() {
+        // ragged responses, one empty, in a batch large enough to be split between threads
+        int[][] prompts = new int[10][], responses = new int[10][];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int b = 0; b < prompts.length; b++) {
+            prompts[b] = PROMPTS[b % PROMPTS.length];
+            responses[b] = rnd.ints(b == 4 ? 0 : 1 + rnd.nextInt(30), 0, 37).toArray();
+        }
+        try (Llama withHead = model.copy(true)) {
+            // a scalar head with non-trivial weights, so a wrong position or a missing norm would show
+            float[] w = new float[16];
+            for (int i = 0; i < w.length; i++) w[i] = (float) Math.sin(i + 1.0);
+            withHead.parameters().get(Llama.HEAD_WEIGHT).set(w);
+            withHead.parameters().get(Llama.HEAD_BIAS).set(new float[] {0.25f});
+            for (float temperature : new float[] {1f, 0.7f}) {
+                JavaSampler.Scores java = new JavaSampler(withHead, STOP, 0).score(prompts, responses, temperature, true);
+                Scoring.Scores torch = Scoring.score(withHead, prompts, responses, temperature, 0);
+                float[][] values = libtorchValues(withHead, prompts, responses);
+                for (int b = 0; b < prompts.length; b++) {
+                    assertEquals(responses[b].length, java.logProbs()[b].length);
+                    TestModels.assertClose(torch.logProbs()[b], java.logProbs()[b], 1e-4f, "T=" + temperature + " row " + b);
+                    TestModels.assertClose(values[b], java.values()[b], 1e-4f, "values row " + b);
+                }
+            }
+        }
+        assertThrows(IllegalStateException.class,
+                () -> new JavaSampler(model, STOP, 0).score(PROMPTS, new int[][] {{3}, {4}, {5}}, 1f, true));
+        assertThrows(IllegalArgumentException.class,
+                () -> new JavaSampler(model, STOP, 0).score(PROMPTS, new int[][] {{3}, {99}, {5}}, 1f, false));
+    }
+
+    /** The scalar head at the position that predicts each response token, through libtorch. */
+    static float[][] libtorchValues(Llama m, int[][] prompts, int[][] responses) {
+        try (ai.djl.ndarray.NDManager mm = m.manager().newSubManager()) {
+            SequenceBatch batch = SequenceBatch.of(mm, prompts, responses, 0);
+            ai.djl.ndarray.NDArray hidden = m.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+            float[] flat = m.scalar(batch.responsePredictors(hidden)).toFloatArray();
+            int tr = batch.responseWidth();
+            float[][] out = new float[prompts.length][];
+            for (int b = 0; b < prompts.length; b++) {
+                out[b] = java.util.Arrays.copyOfRange(flat, b * tr, b * tr + responses[b].length);
+            }
+            return out;
         }
     }
 
