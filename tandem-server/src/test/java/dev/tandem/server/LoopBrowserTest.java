@@ -139,6 +139,47 @@ class LoopBrowserTest {
         }
     }
 
+    /** Model text and error messages with markup are shown on the dashboard as text and never run. */
+    @Test
+    void dashboardShowsModelTextAsTextNeverAsMarkup(@TempDir Path tmp) throws Exception {
+        Browser.requireBinaries();
+        String img = "<img src=x onerror=\"window.__pwned = 1; document.title = 'pwned'\">";
+        String script = "<script>window.__pwned = 2;</script><b>bold</b>";
+        String now = java.time.Instant.now().toString();
+        LiveLoop.Status status = new LiveLoop.Status("live <b>x</b>", 1, "stories260K", "ppo", "v1", 1, 7, 6, 0, 3, 6,
+                1, false, "boom " + img);
+        LiveLoop.History history = new LiveLoop.History(List.of(new LiveLoop.JudgementPoint(now, 7)),
+                List.of(new LiveLoop.RewardModelVersion(1, now, 6, 5, 1, 1.0, 0.5, false, 0.1)),
+                List.of(new LiveLoop.PolicyRound(1, now, "ppo", 1, 1, 0.2, 0.01, List.of(new LiveLoop.CurvePoint(1, 0.2, 0.01)), 1)),
+                List.of(new LiveLoop.VersionEvent("policy", "v0", now, "the original"),
+                        new LiveLoop.VersionEvent("reward-model", "v1", now, img),
+                        new LiveLoop.VersionEvent("policy", "v1", now, "ppo")),
+                List.of(new LiveLoop.SampleSet(1, now, List.of(new LiveLoop.SidePair("Once " + script, img, script)))));
+        try (Fixture f = new Fixture(JdbcFeedbackStore.open(StoreConfig.of(TestDb.sqlite(tmp).url())), ServerConfig.ephemeral(),
+                ServedLoop.of(() -> status, () -> history))) {
+            ChromeDriver driver = Browser.start(tmp.resolve("chrome-profile"), 1360, 1200);
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+                login(driver, wait, f, f.admin);
+                driver.get(f.server.uri() + "/dashboard.html");
+                wait.until(d -> "v1".equals(d.findElement(By.tagName("body")).getAttribute("data-policy-version"))
+                        && d.findElements(By.cssSelector("#sample-table tbody tr")).size() == 1);
+                List<WebElement> cells = driver.findElements(By.cssSelector("#sample-table tbody td"));
+                assertEquals("Once " + script, cells.get(0).getText());
+                assertEquals(img, cells.get(1).getText());
+                assertEquals(script, cells.get(2).getText());
+                assertTrue(driver.findElement(By.id("last-error")).getText().contains(img));
+                assertTrue(driver.findElement(By.id("loop-summary")).getText().contains("live <b>x</b>"));
+                assertTrue(driver.findElements(By.cssSelector("main img, main script, main b")).isEmpty(), "model text became markup");
+                assertEquals(null, driver.executeScript("return window.__pwned === undefined ? null : window.__pwned;"));
+                assertFalse(driver.getTitle().contains("pwned"));
+                assertNoConsoleErrors(driver);
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
     /** The model this test trains: missing data fails under CI=true and skips the test otherwise. */
     static void requireModel() {
         for (String rel : List.of("models/stories260K/stories260K.bin", "models/stories260K/tok512.bin")) {
