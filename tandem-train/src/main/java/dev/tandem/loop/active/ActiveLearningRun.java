@@ -196,6 +196,27 @@ public final class ActiveLearningRun {
             agreement.put(st.id(), round4(points.stream().filter(p -> p.strategy() == st && p.labels() == s.experiment().budget())
                     .mapToDouble(ActiveLearningExperiment.Point::trainLabelGoldAgreement).average().orElse(Double.NaN)));
         }
+        // paired by seed (same initial labels, same annotator answers): active − random held-out gold accuracy
+        ObjectNode diff = root.putObject("paired_gold_accuracy_difference");
+        for (int labels : new int[] {c.budget() / 4, c.budget() / 2, 3 * c.budget() / 4, c.budget()}) {
+            int at = c.initial() + (int) Math.round((labels - c.initial()) / (double) c.batch()) * c.batch();
+            at = Math.min(at, c.budget());
+            List<Double> d = new ArrayList<>();
+            for (long seed : c.seeds()) {
+                final int n = at;
+                OptionalDouble act = points.stream().filter(p -> p.seed() == seed && p.labels() == n
+                        && p.strategy() == ActiveLearningExperiment.Strategy.ACTIVE).mapToDouble(ActiveLearningExperiment.Point::goldAccuracy).findFirst();
+                OptionalDouble rnd = points.stream().filter(p -> p.seed() == seed && p.labels() == n
+                        && p.strategy() == ActiveLearningExperiment.Strategy.RANDOM).mapToDouble(ActiveLearningExperiment.Point::goldAccuracy).findFirst();
+                if (act.isPresent() && rnd.isPresent()) d.add(act.getAsDouble() - rnd.getAsDouble());
+            }
+            if (d.isEmpty()) continue;
+            double mean = d.stream().mapToDouble(Double::doubleValue).average().orElseThrow(), ss = 0;
+            for (double x : d) ss += (x - mean) * (x - mean);
+            double se = d.size() > 1 ? Math.sqrt(ss / (d.size() - 1) / d.size()) : Double.NaN;
+            diff.putObject(Integer.toString(at)).put("mean", round4(mean)).put("standard_error", round4(se))
+                    .put("seeds_active_better", d.stream().filter(x -> x > 0).count()).put("seeds", d.size());
+        }
         ObjectNode perSeed = root.putObject("labels_to_target_per_seed");
         for (ActiveLearningExperiment.Strategy st : ActiveLearningExperiment.Strategy.values()) {
             ArrayNode arr = perSeed.putArray(st.id());
