@@ -183,7 +183,7 @@ public final class RewardTrainer {
                 NDArray loss = TensorLosses.meanLoss(rewards, micro, cfg.loss());
                 float lossValue = loss.getFloat();
                 if (!Float.isFinite(lossValue)) throw diverged(state, run, "loss is " + lossValue);
-                gc.backward(loss.mul(micro.size() / (float) stepComparisons));
+                gc.backward(loss.mul(GraphScalars.of(loss, micro.size() / (float) stepComparisons)));
                 s.add(micro, rewards.toFloatArray(), lossValue);
             }
         }

@@ -12,7 +12,8 @@ import java.util.List;
  * of every comparison come in as one vector (comparison after comparison, each in {@link Comparison#responses()}
  * order, e.g. {@code [c0, r0, c1, r1, …]} for pairs), index arrays pick each kind's operands, and the result is
  * the mean loss per comparison, differentiable with respect to the rewards. No per-example work happens outside the
- * engine: the host only builds the index arrays.
+ * engine: the host only builds the index arrays. Scalars that autograd saves are {@link GraphScalars} (kept alive until
+ * the rewards' manager closes, after the backward pass).
  */
 public final class TensorLosses {
     private TensorLosses() {}
@@ -89,7 +90,7 @@ public final class TensorLosses {
             NDArray l = switch (cfg.ties()) {
                 case DROP -> Activation.softPlus(d.neg());
                 case RAO_KUPPER -> Activation.softPlus(d.sub((float) Math.log(cfg.tieParameter())).neg());
-                case DAVIDSON -> davidsonLogZ(d, cfg.tieParameter()).sub(d.div(2f));
+                case DAVIDSON -> davidsonLogZ(d, cfg.tieParameter()).sub(d.mul(GraphScalars.of(d, 0.5f)));
             };
             total = total.add(l.sum());
         }
@@ -140,16 +141,17 @@ public final class TensorLosses {
         }
         if (cfg.centerCoefficient() > 0) {
             NDArray sums = nd.create(unitOf, new Shape(batch.size(), m)).matMul(r.reshape(m, 1)); // [U, 1]
-            total = total.add(sums.square().sum().mul((float) cfg.centerCoefficient()));
+            NDArray sq = sums.square().sum();
+            total = total.add(sq.mul(GraphScalars.of(sq, (float) cfg.centerCoefficient())));
         }
-        return total.div((float) batch.size());
+        return total.div(GraphScalars.of(total, batch.size()));
     }
 
     /** {@code log(e^{x/2} + e^{−x/2} + ν)}, stable. */
     private static NDArray davidsonLogZ(NDArray x, double nu) {
-        NDArray half = x.div(2f);
+        NDArray half = x.mul(GraphScalars.of(x, 0.5f));
         float logNu = (float) Math.log(nu);
-        NDArray mx = half.abs().maximum(logNu).stopGradient();
+        NDArray mx = half.stopGradient().abs().maximum(logNu);
         NDArray s = half.sub(mx).exp().add(half.neg().sub(mx).exp()).add(mx.neg().add(logNu).exp());
         return s.log().add(mx);
     }
