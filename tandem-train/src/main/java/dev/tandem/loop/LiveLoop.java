@@ -587,7 +587,8 @@ public final class LiveLoop implements AutoCloseable {
     /**
      * Runs in the background: the queue is refilled every {@code period}; due training is handed to one trainer
      * thread (at most one job at a time, so a slow round never piles up). Errors are logged and kept in
-     * {@link Status#lastError}; the loop carries on.
+     * {@link Status#lastError}; the loop carries on and tries training again after {@link #RETRY_AFTER}. A retrain
+     * that finds too few usable pairs waits for the next judgement instead of trying again every period.
      */
     public synchronized LiveLoop start(Duration period) {
         if (timer != null) throw new IllegalStateException("already started");
