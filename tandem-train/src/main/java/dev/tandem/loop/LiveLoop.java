@@ -331,7 +331,10 @@ public final class LiveLoop implements AutoCloseable {
         }
     }
 
-    /** Whether enough new judgements arrived for a new reward model. */
+    /**
+     * Whether enough new judgements arrived for a new reward model (and, when the last attempt found too few usable
+     * pairs, at least one more since).
+     */
     public boolean retrainDue() {
         long n = summary().judgements();
         return n - state.judgementsAtLastRm() >= cfg.retrainEvery() && n != tooFewAt;
