@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.feedback.io.PreferenceFormat;
+import dev.tandem.feedback.io.PreferenceRecord;
+import dev.tandem.feedback.io.SourceRef;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,6 +52,35 @@ class PreferenceDataTest {
         Path only = Files.writeString(tmp.resolve("only.jsonl"), "{\"prompt\": \"p\", \"chosen\": \"s\", \"rejected\": \"s\"}\n");
         var e = assertThrows(IllegalArgumentException.class, () -> PreferenceData.load(List.of("jsonl:" + only)));
         assertTrue(e.getMessage().contains("1 skipped"), e.getMessage());
+    }
+
+    @Test
+    void emptyDirectoryIsAClearError() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("nothing-here"));
+        var e = assertThrows(IllegalArgumentException.class, () -> PreferenceData.load(List.of("ukpconvarg:" + dir)));
+        assertTrue(e.getMessage().contains("nothing-here"), e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> PreferenceData.load(List.of()));
+        assertTrue(e2.getMessage().contains("no data sources"), e2.getMessage());
+    }
+
+    @Test
+    void identicalArgumentsAndRankingsOfOneTextAreSkippedAndCounted() throws Exception {
+        // UKPConvArg: a row whose two arguments are the same text teaches nothing
+        Path dir = Files.createDirectory(tmp.resolve("ukp"));
+        Files.writeString(dir.resolve("debate_yes.csv"), "#id\tlabel\ta1\ta2\n"
+                + "1_2\ta1\tSame words.\tSame words.\n"
+                + "3_4\ta2\tShort.\tA longer and better argument.\n");
+        PreferenceData u = PreferenceData.load(List.of("ukpconvarg:" + dir));
+        assertEquals(1, u.size());
+        assertEquals(1, u.skipped().get(PreferenceData.SKIP_IDENTICAL));
+        // a ranking whose responses are all one text is skipped; a ranking with two texts is kept
+        SourceRef src = new SourceRef("trees.jsonl", 1, null);
+        PreferenceData o = PreferenceData.of(PreferenceFormat.OASST, List.of(
+                new PreferenceRecord.Ranked("p", List.of("x", "x", "x"), List.of(0, 1, 2), "t1", src),
+                new PreferenceRecord.Ranked("p", List.of("x", "y"), List.of(0, 1), "t2", src)));
+        assertEquals(1, o.size());
+        assertEquals(1, o.skippedCount());
+        assertEquals(List.of("tree:t2"), o.groups());
     }
 
     @Test

@@ -114,4 +114,21 @@ class TransformerRewardModelTest {
         var e2 = assertThrows(IOException.class, () -> RewardModels.load(lm));
         assertTrue(e2.getMessage().contains("not a reward model"), e2.getMessage());
     }
+
+    @Test
+    void trainingFromACheckpointRefusesAnotherTokenizer() throws Exception {
+        Path lm = tmp.resolve("lm");
+        try (Models.Loaded backbone = Models.load("stories260K", null)) {
+            Checkpoint.save(backbone.model(), lm, backbone.tokenizerFile(), "llama2c", 0, Map.of("kind", "policy"));
+        }
+        byte[] bytes = Files.readAllBytes(TestData.stories260K());
+        bytes[bytes.length - 1] ^= 1;
+        Path other = Files.write(tmp.resolve("other-tok512.bin"), bytes);
+        RewardRun.Spec spec = new RewardRun.Spec(List.of("jsonl:unused.jsonl"), List.of(), 0.2, null, 0, "transformer",
+                lm.toString(), false, other, tmp.resolve("run"), false, 1, TrainConfig.transformerDefaults(),
+                FeatureConfig.defaults(), 16, 16);
+        // refused before any model is built (rm train --init CHECKPOINT --tokenizer OTHER)
+        var e = assertThrows(IOException.class, () -> RewardRun.build(spec, null, 1).close());
+        assertTrue(e.getMessage().contains("does not match") && e.getMessage().contains("other-tok512.bin"), e.getMessage());
+    }
 }
