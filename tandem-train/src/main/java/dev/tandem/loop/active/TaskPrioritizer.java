@@ -19,8 +19,9 @@ import java.util.Objects;
  * members' σ(r_A − r_B)), so people label first the comparisons the reward model would learn most from. The
  * priority is {@code round(}{@value JudgePass#SCALE}{@code × disagreement)}.
  *
- * <p>For the live loop: call {@link #reprioritise(String, RewardEnsemble)} after each refill (new tasks arrive with
- * priority 0 and would otherwise wait behind every re-prioritised one) and after each reward-model retrain.
+ * <p>For the live loop: call {@link #reprioritise(String, RewardEnsemble)} (or, with a single reward model,
+ * {@link #reprioritiseByUncertainty}) after each refill (new tasks arrive with priority 0 and would otherwise wait
+ * behind every re-prioritised one) and after each reward-model retrain.
  */
 public final class TaskPrioritizer {
     private final FeedbackStore store;
@@ -57,6 +58,33 @@ public final class TaskPrioritizer {
         }
         store.setPriorities(changes);
         return new Result(open.size(), changes.size(), sum / dis.length, max);
+    }
+
+    /**
+     * With a single reward model (no ensemble): sets each open pairwise task's priority from how unsure the model is,
+     * {@code round(SCALE × (1 − |2·σ(r_A − r_B) − 1|))}: pairs it scores as a toss-up first. Nothing is stored but the
+     * priorities (one transaction). {@link Result}'s disagreement fields hold this uncertainty.
+     */
+    public Result reprioritiseByUncertainty(String dataset, dev.tandem.reward.RewardModel model) {
+        Dataset d = store.datasetByName(dataset).orElseThrow(() -> FeedbackException.notFound("dataset '" + dataset + "'"));
+        List<OpenPair> open = OpenPair.of(store, d);
+        if (open.isEmpty()) return new Result(0, 0, Double.NaN, Double.NaN);
+        List<String> prompts = open.stream().map(p -> p.pair().prompt()).toList();
+        float[] ra = model.score(prompts, open.stream().map(p -> p.pair().a()).toList());
+        float[] rb = model.score(prompts, open.stream().map(p -> p.pair().b()).toList());
+        Map<Long, Integer> changes = new HashMap<>();
+        double sum = 0, max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < ra.length; i++) {
+            double diff = (double) ra[i] - rb[i];
+            double pA = Double.isFinite(diff) ? 1 / (1 + Math.exp(-diff)) : 0.5;
+            double u = 1 - Math.abs(2 * pA - 1);
+            sum += u;
+            max = Math.max(max, u);
+            int p = priority(u);
+            if (open.get(i).task().priority() != p) changes.put(open.get(i).task().id(), p);
+        }
+        store.setPriorities(changes);
+        return new Result(open.size(), changes.size(), sum / ra.length, max);
     }
 
     /**

@@ -84,6 +84,25 @@ class TaskPrioritizerTest {
     }
 
     @Test
+    void aSingleRewardModelPutsItsTossUpsFirst() {
+        try (FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.sqlite(tmp.resolve("g.db")))) {
+            Dataset d = store.createDataset("d", "", DatasetSettings.defaults().withOverlap(1).withGoldRate(0));
+            List<Task> t = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Prompt p = store.addPrompt(d.id(), "prompt " + i, null, null);
+                long a = store.addResponse(p.id(), "t" + i + "-a", null).id(), b = store.addResponse(p.id(), "t" + i + "-b", null).id();
+                t.add(store.addTask(d.id(), NewTask.of(p.id(), JudgementKind.PAIRWISE, List.of(a, b))));
+            }
+            // P(A) 0.9 → 1 − 0.8 = 0.2; 0.45 → 0.9; 0.2 → 0.4
+            TaskPrioritizer.Result r = new TaskPrioritizer(store).reprioritiseByUncertainty("d", member(0.9, 0.45, 0.2));
+            assertEquals(3, r.changed());
+            assertEquals(0.9, r.maxDisagreement(), 1e-6);
+            assertEquals(List.of(2000, 9000, 4000), t.stream().map(x -> store.task(x.id()).orElseThrow().priority()).toList());
+            assertEquals(0, store.datasetSummaries().get(0).aiJudgements(), "nothing stored but priorities");
+        }
+    }
+
+    @Test
     void topKPicksTheHighestScoresFirst() {
         double[] s = {0.1, 0.7, 0.3, 0.7, 0.0, 0.5};
         assertArrayEquals(new int[] {1, 3, 5}, TaskPrioritizer.topK(s, 3));
