@@ -32,7 +32,7 @@ class ActiveLearningCommandTest {
         assertEquals(40, summary.path("settings").path("budget").asInt());
         assertTrue(summary.path("settings").path("annotator").asText().startsWith("SIMULATED"));
         String svg = Files.readString(out.resolve("active-learning.svg"));
-        assertTrue(svg.startsWith("<svg") && svg.contains("active (ensemble disagreement)") && svg.contains("random"), svg);
+        assertTrue(svg.startsWith("<svg") && svg.contains("active: ensemble disagreement") && svg.contains("random"), svg);
         // a second run reuses the generated pairs
         var again = CliTestSupport.run("experiment", "active-learning", "--out", out.toString(), "--pool", "60", "--held-out", "20",
                 "--budget", "40", "--batch", "10", "--initial", "10", "--seeds", "1", "--members", "2");

@@ -245,17 +245,71 @@ public final class ActiveLearningRun {
 
     private static double round4(double x) { return Math.round(x * 10_000) / 10_000.0; }
 
+    /**
+     * The two mean curves, the target accuracy as a dashed line and, where each curve first reaches it, a marker with
+     * the number of judgements: the horizontal gap between the markers is the saving (or the cost).
+     */
     static String chart(Settings s, double[][] active, double[][] random, double target, OptionalDouble a, OptionalDouble r) {
         ActiveLearningExperiment.Config c = s.experiment();
-        Map<String, double[][]> series = new LinkedHashMap<>();
-        series.put("active (ensemble disagreement)", active);
-        series.put("random", random);
-        double x0 = Math.min(active[0][0], random[0][0]), x1 = Math.max(active[0][active[0].length - 1], random[0][random[0].length - 1]);
-        series.put(String.format(Locale.ROOT, "target %.3f", target), new double[][] {{x0, x1}, {target, target}});
-        String title = String.format(Locale.ROOT, "Held-out gold accuracy, mean of %d seeds: %s", c.seeds().size(),
-                a.isPresent() && r.isPresent() ? String.format(Locale.ROOT, "%.0f vs %.0f labels to target", a.getAsDouble(), r.getAsDouble())
-                        : "target not reached by both");
-        return Plots.svgLines(title, "judgements (simulated annotator), batches of " + c.batch(), series);
+        int w = 640, h = 360, left = 56, right = 16, top = 36, bottom = 48;
+        double minX = 0, maxX = c.budget();
+        double minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
+        for (double[][] cv : List.of(active, random)) for (double y : cv[1]) if (Double.isFinite(y)) { minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
+        minY = Math.min(minY, target);
+        maxY = Math.max(maxY, target);
+        if (!(maxY > minY)) { minY -= 0.05; maxY += 0.05; }
+        double pad = (maxY - minY) * 0.06;
+        double y0 = minY - pad, y1 = maxY + pad;
+        java.util.function.DoubleUnaryOperator px = x -> left + (w - left - right) * (x - minX) / (maxX - minX);
+        java.util.function.DoubleUnaryOperator py = y -> top + (h - top - bottom) * (1 - (y - y0) / (y1 - y0));
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+                + "font-family=\"sans-serif\" font-size=\"11\">", w, h, w, h));
+        sb.append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>");
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"13\" font-weight=\"bold\">%s</text>", left,
+                Plots.esc(String.format(Locale.ROOT, "Reward-model held-out gold accuracy, mean of %d seeds (simulated annotator)", c.seeds().size()))));
+        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#ccc\"/>",
+                left, top, w - left - right, h - top - bottom));
+        for (int i = 0; i <= 4; i++) {
+            double yv = y0 + (y1 - y0) * i / 4, xv = minX + (maxX - minX) * i / 4;
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>", left - 4, py.applyAsDouble(yv) + 4, yv));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>", px.applyAsDouble(xv), h - bottom + 14, xv));
+        }
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", (left + w - right) / 2, h - 12,
+                Plots.esc("judgements (labels picked in batches of " + c.batch() + ")")));
+        double ty = py.applyAsDouble(target);
+        sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#16a34a\" stroke-dasharray=\"5 4\"/>",
+                left, ty, w - right, ty));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" fill=\"#16a34a\">%s</text>", left + 6, ty - 5,
+                Plots.esc(String.format(Locale.ROOT, "target %.3f", target))));
+        String[] colors = {"#2563eb", "#dc2626"};
+        String[] names = {"active: ensemble disagreement", "random"};
+        double[][][] curves = {active, random};
+        OptionalDouble[] reach = {a, r};
+        for (int k = 0; k < 2; k++) {
+            StringBuilder path = new StringBuilder();
+            for (int i = 0; i < curves[k][0].length; i++) {
+                if (!Double.isFinite(curves[k][1][i])) continue;
+                path.append(path.length() == 0 ? "M" : "L").append(String.format(Locale.ROOT, "%.1f %.1f ",
+                        px.applyAsDouble(curves[k][0][i]), py.applyAsDouble(curves[k][1][i])));
+            }
+            sb.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(colors[k]).append("\" stroke-width=\"1.8\"/>");
+            if (reach[k].isPresent()) {
+                double x = px.applyAsDouble(reach[k].getAsDouble());
+                sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-dasharray=\"2 3\"/>",
+                        x, ty, x, h - bottom, colors[k]));
+                sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", x, ty, colors[k]));
+                sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"%s\" text-anchor=\"end\">%.0f</text>",
+                        x - 3, h - bottom - 6 - 14 * k, colors[k], reach[k].getAsDouble()));
+            }
+            // legend at the bottom, under the curves and left of the markers
+            int ly = h - bottom - 70 + 16 * k;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>",
+                    left + 210, ly - 4, left + 230, ly - 4, colors[k]));
+            String label = names[k] + (reach[k].isPresent() ? String.format(Locale.ROOT, ": %.0f to target", reach[k].getAsDouble()) : ": target not reached");
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>", left + 235, ly, colors[k], Plots.esc(label)));
+        }
+        return sb.append("</svg>").toString();
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
