@@ -297,7 +297,7 @@ public final class JavaSampler implements Sampler {
             int v = c.vocabSize();
             float max = max(logits, off, v);
             double sum = expScaled(probs, logits, off, v, max, invTemp);
-            lp[i] = (float) ((logits[off + next] - max) * invTemp - Math.log(sum));
+            lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
             return next;
         }
 
@@ -320,7 +320,7 @@ public final class JavaSampler implements Sampler {
             float max = max(logits, off, v);
             double sum = expScaled(probs, logits, off, v, max, invTemp); // probs = exp((l - max)/T)
             int next = cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd);
-            lp[i] = (float) ((logits[off + next] - max) * invTemp - Math.log(sum));
+            lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
             return next;
         }
 
@@ -551,16 +551,38 @@ public final class JavaSampler implements Sampler {
         FloatVector mv = FloatVector.broadcast(S, max), sv = FloatVector.broadcast(S, scale);
         FloatVector acc = FloatVector.zero(S);
         for (int bound = S.loopBound(len); i < bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(S, v, off + i).sub(mv).mul(sv).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, v, off + i).sub(mv).mul(sv));
             e.intoArray(out, i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = 0;
+        for (int lane = 0; lane < LANES; lane++) sum += acc.lane(lane); // fixed order: reduceLanes' is not
         for (; i < len; i++) {
-            out[i] = (float) Math.exp((v[off + i] - max) * scale);
+            out[i] = (float) StrictMath.exp((v[off + i] - max) * scale);
             sum += out[i];
         }
         return sum;
+    }
+
+    // exp(x) = 2^n · e^r with n = round(x / ln 2) and |r| ≤ ln 2 / 2: Cody–Waite reduction and Cephes' expf
+    // polynomial (≈ 1 ulp). Built from IEEE add and multiply only, so every JIT tier computes the same bits —
+    // VectorOperators.EXP is an SVML intrinsic once compiled and a Math.exp loop before, and the two differ in the
+    // last bit, which made a PPO run's step-1 KL 0 in one run and −2e-6 in the next.
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f; // 1.5 · 2^23: (t + ROUND) − ROUND rounds t to an integer
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(-87.33654f).min(88.72283f);
+        FloatVector nr = xc.mul(LOG2E).add(ROUND); // its bits are those of ROUND plus n
+        FloatVector n = nr.sub(ROUND);
+        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f).mul(r).add(8.3334519073e-3f)
+                .mul(r).add(4.1665795894e-2f).mul(r).add(1.6666665459e-1f).mul(r).add(5.0000001201e-1f);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        // 2^n from the bits of n + ROUND (a float → int convert here made the whole sampler 2.5× slower)
+        FloatVector twoN = nr.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return p.mul(twoN).blend(0f, x.compare(VectorOperators.LT, -87.33654f)); // exp(−inf) = 0 exactly
     }
 
     /** out[o..o+h) = silu(a) · b where a = f[fo..fo+h) (the w1 half) and b = f[fo+h..fo+2h) (the w3 half). */
@@ -568,11 +590,11 @@ public final class JavaSampler implements Sampler {
         int i = 0;
         for (int bound = S.loopBound(h); i < bound; i += LANES) {
             FloatVector a = FloatVector.fromArray(S, f, fo + i), b = FloatVector.fromArray(S, f, fo + h + i);
-            a.div(a.neg().lanewise(VectorOperators.EXP).add(1f)).mul(b).intoArray(out, o + i);
+            a.div(exp(a.neg()).add(1f)).mul(b).intoArray(out, o + i);
         }
         for (; i < h; i++) {
             float a = f[fo + i];
-            out[o + i] = a / (1f + (float) Math.exp(-a)) * f[fo + h + i];
+            out[o + i] = a / (1f + (float) StrictMath.exp(-a)) * f[fo + h + i];
         }
     }
 
