@@ -42,7 +42,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServeBenchmark.Options options;
         try {
-            options = new ServeBenchmark.Options(clients, warmup, seconds, tasks, singleWriter(db));
+            options = new ServeBenchmark.Options(clients, warmup, seconds, tasks);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
@@ -61,14 +61,6 @@ public final class BenchServeCommand implements Callable<Integer> {
         } finally {
             if (temp != null) deleteTree(temp);
         }
-    }
-
-    /**
-     * The server's single-writer switch, on for SQLite as {@code tandem serve} sets it. It no longer changes anything:
-     * the SQLite store groups concurrent labelling writes into one commit itself (see JdbcFeedbackStore).
-     */
-    static boolean singleWriter(String db) {
-        return db == null || !db.startsWith("jdbc:postgresql:");
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -55,17 +55,6 @@ public final class ServeBenchmark {
             if (tasks < 0) throw new IllegalArgumentException("tasks must be >= 0");
         }
 
-        /**
-         * The former form with the server's single-writer switch, which is gone: the store groups concurrent labelling
-         * writes into one commit on SQLite itself. {@code ignoredSingleWriter} is ignored.
-         *
-         * @deprecated use the four-argument form
-         */
-        @Deprecated(forRemoval = true)
-        public Options(int clients, double warmupSeconds, double seconds, int tasks, boolean ignoredSingleWriter) {
-            this(clients, warmupSeconds, seconds, tasks);
-        }
-
         int tasksToSeed() {
             return tasks > 0 ? tasks : (int) Math.min(2_000_000, Math.max(5_000, 4_000 * (seconds + warmupSeconds)));
         }
