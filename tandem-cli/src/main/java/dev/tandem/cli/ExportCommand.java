@@ -39,11 +39,15 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--no-expand-rankings", description = "With --kind pairs, leave ranking tasks out instead of expanding them.")
     boolean noExpand;
 
+    @Option(names = "--include-ai-judges", description = "Also export the labels of AI judges (annotator kind ai-judge), which are left out by default.")
+    boolean includeAiJudges;
+
     @Override
     public Integer call() throws Exception {
         ExportOptions options;
         try {
-            options = new ExportOptions(dataset, ExportKind.fromId(kind), minAgreement, minGoldAccuracy, !noExpand);
+            options = new ExportOptions(dataset, ExportKind.fromId(kind), minAgreement, minGoldAccuracy, !noExpand,
+                    includeAiJudges);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
