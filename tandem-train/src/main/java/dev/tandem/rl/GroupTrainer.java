@@ -64,12 +64,8 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
         int[][] responses = rollout.responses();
         long t1 = System.nanoTime();
 
-        float[][] logp, refLogp;
-        try (NoGrad ignored = NoGrad.enter(); NDManager m = policy.manager().newSubManager()) {
-            SequenceBatch batch = SequenceBatch.of(m, promptTokens, responses, PAD);
-            logp = TokenScores.rows(TokenScores.forward(policy, batch, c.temperature(), false, false).logp(), responses);
-            refLogp = TokenScores.rows(TokenScores.forward(reference, batch, c.temperature(), false, false).logp(), responses);
-        }
+        float[][] logp = NoGradScores.score(policy, promptTokens, responses, c.temperature(), false).logp();
+        float[][] refLogp = NoGradScores.score(reference, promptTokens, responses, c.temperature(), false).logp();
         float[] raw = reward.score(promptTexts, rollout.texts());
         if (raw.length != b) throw new IllegalStateException("reward model returned " + raw.length + " scores for " + b + " responses");
         long t2 = System.nanoTime();

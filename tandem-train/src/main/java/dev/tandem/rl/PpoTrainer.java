@@ -99,15 +99,17 @@ public final class PpoTrainer extends PolicyTrainer {
 
         // ---- score: one no-grad forward per model, then the reward model
         boolean shared = valueModel == null;
-        float[][] logp, refLogp, values;
-        try (NoGrad ignored = NoGrad.enter(); NDManager m = policy.manager().newSubManager()) {
-            SequenceBatch batch = SequenceBatch.of(m, promptTokens, responses, PAD);
-            TokenScores.Out out = TokenScores.forward(policy, batch, cfg.temperature(), false, shared);
-            logp = TokenScores.rows(out.logp(), responses);
-            values = shared ? TokenScores.rows(out.values(), responses)
-                    : TokenScores.rows(TokenScores.values(valueModel, batch), responses);
-            refLogp = TokenScores.rows(TokenScores.forward(reference, batch, cfg.temperature(), false, false).logp(), responses);
+        NoGradScores.Out old = NoGradScores.score(policy, promptTokens, responses, cfg.temperature(), shared);
+        float[][] logp = old.logp(), values;
+        if (shared) {
+            values = old.values();
+        } else {
+            try (NoGrad ignored = NoGrad.enter(); NDManager m = policy.manager().newSubManager()) {
+                values = TokenScores.rows(TokenScores.values(valueModel,
+                        SequenceBatch.of(m, promptTokens, responses, PAD)), responses);
+            }
         }
+        float[][] refLogp = NoGradScores.score(reference, promptTokens, responses, cfg.temperature(), false).logp();
         float[] raw = reward.score(promptTexts, rollout.texts());
         if (raw.length != b) throw new IllegalStateException("reward model returned " + raw.length + " scores for " + b + " responses");
         long t2 = System.nanoTime();
