@@ -19,6 +19,7 @@ import dev.tandem.model.Sampler;
 import dev.tandem.model.SamplingConfig;
 import dev.tandem.feedback.io.PreferenceRecord;
 import dev.tandem.reward.PreferenceData;
+import dev.tandem.loop.active.TaskPrioritizer;
 import dev.tandem.reward.RewardModel;
 import dev.tandem.reward.RewardModels;
 import dev.tandem.reward.Splits;
@@ -223,6 +224,7 @@ public final class LiveLoop implements AutoCloseable {
     private volatile State state;
     private volatile Llama policy;          // == original.model() at v0
     private volatile RewardModel reward;    // null before the first version
+    private final ReentrantReadWriteLock rewardSwap = new ReentrantReadWriteLock(); // readers score, the swap closes
     private volatile String lastError;
     private volatile long retryAtNanos = System.nanoTime(); // background training waits until then after a failure
     private volatile long tooFewAt = -1;   // judgements when a retrain last found too few usable pairs
@@ -325,9 +327,28 @@ public final class LiveLoop implements AutoCloseable {
                 return n;
             });
             LOG.info("live loop: {} tasks added from policy {}", added, version);
+            prioritise();
             return added;
         } finally {
             swap.readLock().unlock();
+        }
+    }
+
+    /**
+     * Active learning: the open tasks the current reward model is least sure about (σ(r_A − r_B) nearest ½) go to
+     * people first. New tasks arrive with priority 0, so without this they would wait behind every prioritised one.
+     */
+    void prioritise() {
+        rewardSwap.readLock().lock();
+        try {
+            RewardModel rm = reward;
+            if (rm == null) return;
+            TaskPrioritizer.Result r = new TaskPrioritizer(store).reprioritiseByUncertainty(dataset.name(), rm);
+            LOG.debug("live loop: re-prioritised {} open tasks ({} changed)", r.openTasks(), r.changed());
+        } catch (RuntimeException e) {
+            LOG.warn("live loop: could not re-prioritise open tasks: {}", e.toString());
+        } finally {
+            rewardSwap.readLock().unlock();
         }
     }
 
@@ -392,10 +413,17 @@ public final class LiveLoop implements AutoCloseable {
             trained.model().close();
             throw e;
         }
-        RewardModel old = reward;
-        reward = trained.model();
-        state = next;
-        if (old != null) old.close();
+        RewardModel old;
+        rewardSwap.writeLock().lock();
+        try {
+            old = reward;
+            reward = trained.model();
+            state = next;
+        } finally {
+            rewardSwap.writeLock().unlock();
+        }
+        if (old != null) old.close(); // no reader holds it any more
+        prioritise();
         LOG.info("live loop: reward model v{} on {} comparisons: accuracy {} on {} held out", v, split.train().size(),
                 String.format(java.util.Locale.ROOT, "%.3f", trained.heldOut().accuracy()), split.eval().size());
     }

@@ -70,6 +70,11 @@ class LiveLoopTest {
                 loop.tick();                                   // refill from v0, reward model v1, policy v1
                 assertEquals(1, loop.rewardModelVersion());
                 assertEquals("v1", loop.policyVersion());
+                // active learning: the open tasks were re-prioritised by the new reward model's uncertainty
+                java.util.List<dev.tandem.feedback.Task> open = store.tasks(datasetId).stream()
+                        .filter(t -> t.judgementCount() == 0).toList();
+                assertTrue(open.size() > 1 && open.stream().mapToInt(dev.tandem.feedback.Task::priority).distinct().count() > 1,
+                        "open tasks carry uncertainty priorities: " + open.stream().map(dev.tandem.feedback.Task::priority).toList());
                 assertFalse(loop.retrainDue());
                 assertFalse(loop.policyRoundDue());
                 assertTrue(Files.isRegularFile(cfg.dir().resolve("state.json")));
