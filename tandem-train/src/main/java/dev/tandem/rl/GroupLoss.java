@@ -2,6 +2,7 @@ package dev.tandem.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.tandem.model.GraphScalars;
 
 /**
  * Policy losses of the group methods, over padded [B, T] token arrays with sequence advantages [B].
@@ -28,7 +29,7 @@ public final class GroupLoss {
         NDArray s1 = ratio.mul(a), s2 = ratio.clip(1f - clip, 1f + clip).mul(a);
         NDArray perToken = s1.minimum(s2).neg();
         NDArray kl = KlEstimator.K3.of(logp, refLogp);
-        if (beta != 0) perToken = perToken.add(kl.mul(beta));
+        if (beta != 0) perToken = perToken.add(kl.mul(GraphScalars.of(kl, beta)));
         NDArray perSeq = perToken.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}));
         NDArray d = diff.stopGradient();
         NDArray clipFrac = Masked.mean(s2.stopGradient().lt(s1.stopGradient()).toType(DataType.FLOAT32, false), mask);

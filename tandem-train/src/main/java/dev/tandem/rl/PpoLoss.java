@@ -2,6 +2,7 @@ package dev.tandem.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.tandem.model.GraphScalars;
 
 /**
  * PPO's clipped objectives (Schulman et al. 2017) in TRL's form, over padded [B, T] token arrays with a mask.
@@ -39,7 +40,8 @@ public final class PpoLoss {
         NDArray clippedValues = values.maximum(oldValues.sub(clip)).minimum(oldValues.add(clip));
         NDArray l1 = values.sub(returns).square();
         NDArray l2 = clippedValues.sub(returns).square();
-        NDArray loss = Masked.mean(l1.maximum(l2), mask).mul(0.5f);
+        NDArray mean = Masked.mean(l1.maximum(l2), mask);
+        NDArray loss = mean.mul(GraphScalars.of(mean, 0.5f));
         NDArray clipFrac = Masked.mean(l2.stopGradient().gt(l1.stopGradient()).toType(DataType.FLOAT32, false), mask);
         return new ValueTerms(loss, clipFrac);
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SamplingConfig;
 import dev.tandem.model.SequenceBatch;
@@ -220,8 +221,8 @@ public final class PpoTrainer extends PolicyTrainer {
                         pt = PpoLoss.policy(out.logp(), oldLp, adv, mask, cfg.clipRange());
                         vt = PpoLoss.value(v, oldV, ret, mask, cfg.clipRangeValue());
                         ent = Masked.mean(out.entropy(), mask);
-                        NDArray loss = pt.loss().add(vt.loss().mul(cfg.vfCoef()));
-                        if (cfg.entCoef() > 0) loss = loss.sub(ent.mul(cfg.entCoef()));
+                        NDArray loss = pt.loss().add(vt.loss().mul(GraphScalars.of(vt.loss(), cfg.vfCoef())));
+                        if (cfg.entCoef() > 0) loss = loss.sub(ent.mul(GraphScalars.of(ent, cfg.entCoef())));
                         gc.backward(loss);
                     }
                     float norm = Gradients.clipNorm(policyParams, cfg.maxGradNorm());

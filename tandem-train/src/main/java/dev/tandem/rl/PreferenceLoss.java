@@ -3,6 +3,7 @@ package dev.tandem.rl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import dev.tandem.model.GraphScalars;
 
 /**
  * Losses on preference pairs from sequence log-probs of the policy and of a frozen reference, with
@@ -48,9 +49,12 @@ public final class PreferenceLoss {
         NDArray h = chosenRatio.sub(rejectedRatio);
         NDArray losses = switch (kind) {
             case SIGMOID -> {
-                NDArray z = h.mul(beta);
-                NDArray l = logSigmoid(z).mul(-(1f - labelSmoothing));
-                yield labelSmoothing == 0f ? l : l.sub(logSigmoid(z.neg()).mul(labelSmoothing));
+                NDArray z = h.mul(GraphScalars.of(h, beta));
+                NDArray ls = logSigmoid(z);
+                NDArray l = ls.mul(GraphScalars.of(ls, -(1f - labelSmoothing)));
+                if (labelSmoothing == 0f) yield l;
+                NDArray lr = logSigmoid(z.neg());
+                yield l.sub(lr.mul(GraphScalars.of(lr, labelSmoothing)));
             }
             case IPO -> h.sub(1f / (2f * beta)).square();
         };
