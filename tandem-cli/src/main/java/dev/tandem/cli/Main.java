@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,24 +16,26 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
-    /** Subcommands, in the order {@code --help} lists them. */
-    static final Object[] SUBCOMMANDS = {
-        new DemoCommand(),
-        new GenerateCommand(),
-        new BenchCommand(),
-        new ImportCommand(),
-        new ExportCommand(),
-        new RmCommand(),
-        new ServeCommand(),
-        new SftCommand(),
-        new PpoCommand(),
-        new DpoCommand(),
-        new GrpoCommand(),
-        new RlooCommand(),
-        new BestOfNCommand(),
-        JudgeCommand.class, // a class: a fresh instance per command line, so no option value leaks from one run into the next
-        ExperimentCommand.class,
-    };
+    /**
+     * Subcommands, in the order {@code --help} lists them. Classes, not instances: picocli makes a fresh instance per
+     * command line, so no option value leaks from one run into the next (tests run many in one JVM).
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+        DemoCommand.class,
+        GenerateCommand.class,
+        BenchCommand.class,
+        ImportCommand.class,
+        ExportCommand.class,
+        RmCommand.class,
+        ServeCommand.class,
+        SftCommand.class,
+        PpoCommand.class,
+        DpoCommand.class,
+        GrpoCommand.class,
+        RlooCommand.class,
+        BestOfNCommand.class,
+        JudgeCommand.class,
+        ExperimentCommand.class);
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +46,7 @@ public final class Main implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        for (Object sub : SUBCOMMANDS) cli.addSubcommand(sub);
+        for (Class<?> sub : SUBCOMMANDS) cli.addSubcommand(sub);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof UserException) {
                 commandLine.getErr().println("error: " + ex.getMessage());
