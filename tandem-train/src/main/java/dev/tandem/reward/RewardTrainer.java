@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Progress;
 import dev.tandem.model.SafeTensors;
 import dev.tandem.train.AdamW;

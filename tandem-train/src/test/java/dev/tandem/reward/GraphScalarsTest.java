@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.TensorEngine;
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
