@@ -50,6 +50,8 @@ public final class Llama implements AutoCloseable {
 
     /** Queries per block of the blocked causal attention (see {@link #attention}). */
     static final int QUERY_BLOCK = 32;
+    /** Blocked attention only pays when the scores are large (B·nH·T² elements); below this, fewer ops win. */
+    static final long BLOCKED_MIN_SCORES = 4L << 20;
 
     /** One transformer block's weights. */
     record Layer(
@@ -189,8 +191,8 @@ public final class Llama implements AutoCloseable {
      *
      * <p>The g query heads that share a key/value head are stacked as rows (t, g) of one matrix per kv head, so the
      * score matmul needs no broadcast of keys and a block of query positions is a contiguous row range. Without a
-     * cache, attention is causal, and runs in blocks of {@link #QUERY_BLOCK} queries, each over only the keys up to
-     * its last query: (n+1)/2n of the full T×T scores for n blocks, and smaller arrays.
+     * cache, attention is causal, and large batches run in blocks of {@link #QUERY_BLOCK} queries, each over only the
+     * keys up to its last query: (n+1)/2n of the full T×T scores for n blocks, and smaller arrays.
      */
     NDArray attention(NDArray x, int l, NDArray cos, NDArray sin, NDArray bias, KvCache cache, int offset) {
         LlamaConfig c = config;
@@ -213,7 +215,7 @@ public final class Llama implements AutoCloseable {
         long tk = k.getShape().get(2);
         NDArray rowBias = bias.reshape(-1, 1, t, 1, tk);                          // [B, 1, T, 1, Tk]
         NDArray out;                                                              // [B, nKV, T·g, hs]
-        if (cache != null || t < 2L * QUERY_BLOCK) {
+        if (cache != null || t < 2L * QUERY_BLOCK || b * nH * t * t < BLOCKED_MIN_SCORES) {
             out = attend(q, k, v, rowBias, b, nKv, g, t, tk);
         } else {
             NDList blocks = new NDList();

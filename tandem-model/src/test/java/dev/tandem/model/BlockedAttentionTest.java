@@ -20,7 +20,12 @@ class BlockedAttentionTest {
         int width = 2 * Llama.QUERY_BLOCK + 26; // two full blocks and a ragged one
         LlamaConfig c = LlamaConfig.of(16, 40, 2, 4, 2, 37, width + 8, false);
         try (Llama model = Llama.random(c, 11, false); NDManager m = NDManager.newBaseManager()) {
-            int[] start = {0, 5, 40}, end = {width, width - 9, width};           // left and right padding
+            int rows = (int) (Llama.BLOCKED_MIN_SCORES / ((long) c.nHeads() * width * width)) + 1; // enough to block
+            int[] start = new int[rows], end = new int[rows];                    // left and right padding
+            for (int b = 0; b < rows; b++) {
+                start[b] = (b * 17) % 45;
+                end[b] = width - (b * 5) % 12;
+            }
             int[] tokens = new int[start.length * width];
             for (int i = 0; i < tokens.length; i++) tokens[i] = 1 + (i * 7 + i / 13) % 36;
             NDArray input = m.create(tokens, new Shape(start.length, width));
