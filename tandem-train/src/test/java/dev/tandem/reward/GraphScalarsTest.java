@@ -9,10 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.tandem.model.GraphScalars;
 import dev.tandem.model.TensorEngine;
-import java.lang.ref.WeakReference;
+import dev.tandem.train.NativeMemoryChurn;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,28 +21,6 @@ import org.junit.jupiter.api.Test;
  * such a collection and the backward pass read NaN from the reused memory.
  */
 class GraphScalarsTest {
-    /**
-     * Forces a collection (so unreachable direct buffers are freed by their cleaners) and then allocates many small
-     * direct buffers full of NaN, which take the freed memory back.
-     */
-    static List<ByteBuffer> collectAndReuseNativeMemory() {
-        List<ByteBuffer> reused = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
-            WeakReference<Object> probe = new WeakReference<>(new Object());
-            for (int i = 0; i < 50 && probe.get() != null; i++) System.gc();
-            // cleaners of direct buffers run on their own thread after the collection; allocating direct memory
-            // gives them time and takes freed blocks back
-            for (int size : new int[] {4, 8, 16, 32, 64}) {
-                for (int i = 0; i < 2000; i++) {
-                    ByteBuffer b = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
-                    while (b.remaining() >= 4) b.putFloat(Float.NaN);
-                    reused.add(b);
-                }
-            }
-        }
-        return reused;
-    }
-
     @Test
     void tensorLossGradientsSurviveACollectionBetweenForwardAndBackward() {
         TensorEngine.start();
@@ -74,7 +50,7 @@ class GraphScalarsTest {
                 List<ByteBuffer> reused;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray loss = TensorLosses.meanLoss(r, batch, cfg);
-                    reused = collectAndReuseNativeMemory();
+                    reused = NativeMemoryChurn.collectAndReuse();
                     assertEquals(expected / batch.size(), loss.getFloat(), 1e-5, cfg.toString());
                     gc.backward(loss);
                 }

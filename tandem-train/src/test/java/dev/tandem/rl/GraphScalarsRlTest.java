@@ -9,10 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.tandem.model.TensorEngine;
-import java.lang.ref.WeakReference;
+import dev.tandem.train.NativeMemoryChurn;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -23,22 +21,6 @@ import org.junit.jupiter.api.Test;
  * that autograd saved, so without the fix the backward pass read reused memory).
  */
 class GraphScalarsRlTest {
-    static List<ByteBuffer> collectAndReuseNativeMemory() {
-        List<ByteBuffer> reused = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
-            WeakReference<Object> probe = new WeakReference<>(new Object());
-            for (int i = 0; i < 50 && probe.get() != null; i++) System.gc();
-            for (int size : new int[] {4, 8, 16, 32, 64}) {
-                for (int i = 0; i < 2000; i++) {
-                    ByteBuffer b = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
-                    while (b.remaining() >= 4) b.putFloat(Float.NaN);
-                    reused.add(b);
-                }
-            }
-        }
-        return reused;
-    }
-
     /** Gradient of loss(x) at x, with or without a collection between forward and backward. */
     static float[] gradient(float[] x, Shape shape, Function<NDArray, NDArray> loss, boolean disturb) {
         try (NDManager m = NDManager.newBaseManager()) {
@@ -47,7 +29,7 @@ class GraphScalarsRlTest {
             List<ByteBuffer> reused = List.of();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray l = loss.apply(v);
-                if (disturb) reused = collectAndReuseNativeMemory();
+                if (disturb) reused = NativeMemoryChurn.collectAndReuse();
                 gc.backward(l);
             }
             assertTrue(!disturb || !reused.isEmpty());
