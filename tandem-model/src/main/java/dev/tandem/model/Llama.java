@@ -162,7 +162,7 @@ public final class Llama implements AutoCloseable {
     /** RMSNorm: x · w / sqrt(mean(x²) + eps). x [..., D], w [D]. */
     NDArray rmsNorm(NDArray x, NDArray w) {
         NDArray ms = x.square().mean(new int[] {-1}, true);     // [..., 1]
-        return x.mul(ms.add(config.normEps()).pow(-0.5f)).mul(w);
+        return x.div(ms.add(config.normEps()).sqrt()).mul(w); // not pow(-0.5f): see GraphScalars
     }
 
     /**

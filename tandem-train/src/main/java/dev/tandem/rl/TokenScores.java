@@ -3,6 +3,7 @@ package dev.tandem.rl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SequenceBatch;
 
@@ -30,7 +31,7 @@ public final class TokenScores {
         NDArray hidden = model.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
         NDArray h = batch.responsePredictors(hidden);                                  // [B, Tr, D]
         NDArray logits = model.logits(h);                                              // [B, Tr, V]
-        if (temperature != 1f) logits = logits.div(temperature);
+        if (temperature != 1f) logits = logits.div(GraphScalars.of(logits, temperature)); // kept until backward
         NDArray all = logits.logSoftmax(-1);
         NDArray mask = batch.responseMask();
         NDArray logp = all.gather(batch.targets().expandDims(-1), -1).squeeze(-1).mul(mask);
