@@ -202,6 +202,7 @@ public final class JavaSampler implements Sampler {
         final float[][] outValues;  // scalar head per new token, or null
         final boolean[] outFinished;
         final float[] lanes = new float[LANES]; // scratch for folding SIMD lanes
+        final float[] tail = new float[2 * LANES]; // scratch for SwiGLU's last h % LANES elements
 
         Rows(int[][] prompts, int[][] forced, int from, int to, SamplingConfig cfg, int[][] outTokens,
                 float[][] outLogProbs, float[][] outValues, boolean[] outFinished) {
@@ -296,7 +297,7 @@ public final class JavaSampler implements Sampler {
         private int forcedLogProb(float[] logits, int off, float[] probs, float invTemp, int next, float[] lp, int i) {
             int v = c.vocabSize();
             float max = max(logits, off, v);
-            double sum = expScaled(probs, logits, off, v, max, invTemp);
+            double sum = expScaled(probs, logits, off, v, max, invTemp, lanes);
             lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
             return next;
         }
@@ -318,7 +319,7 @@ public final class JavaSampler implements Sampler {
                 int i) {
             int v = c.vocabSize();
             float max = max(logits, off, v);
-            double sum = expScaled(probs, logits, off, v, max, invTemp); // probs = exp((l - max)/T)
+            double sum = expScaled(probs, logits, off, v, max, invTemp, lanes); // probs = exp((l - max)/T)
             int next = cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd);
             lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
             return next;
@@ -359,7 +360,7 @@ public final class JavaSampler implements Sampler {
                 int kBase = cacheRow + (head / g) * hs * positions;
                 attentionScores(scores, qkv, base + head * hs, scale, keys, kBase, positions, hs, padded);
                 Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
-                float sum = (float) expScaled(scores, scores, 0, padded, max(scores, 0, padded), 1f);
+                float sum = (float) expScaled(scores, scores, 0, padded, max(scores, 0, padded), 1f, lanes);
                 int o = r * d + head * hs;
                 weightedSum(att, o, scores, values, kBase, hs, padded, lanes);
                 for (int e = 0; e < hs; e++) att[o + e] /= sum; // softmax's normalisation, applied once
@@ -387,7 +388,7 @@ public final class JavaSampler implements Sampler {
                 rmsNorm(xb, x, w.rmsFfn(), n, d);
                 matmul(ffn, xb, n, w.w13());
                 int fs = w.w13().stride();
-                for (int r = 0; r < n; r++) swiglu(gate, r * h, ffn, r * fs, h);
+                for (int r = 0; r < n; r++) swiglu(gate, r * h, ffn, r * fs, h, tail);
                 matmul(proj, gate, n, w.w2());
                 addRows(x, proj, w.w2().stride(), n, d);
             }
@@ -546,7 +547,7 @@ public final class JavaSampler implements Sampler {
     }
 
     /** out[i] = exp((v[off + i] − max) · scale) for i in [0, len); returns the sum. SIMD exp. */
-    static double expScaled(float[] out, float[] v, int off, int len, float max, float scale) {
+    static double expScaled(float[] out, float[] v, int off, int len, float max, float scale, float[] lanes) {
         int i = 0;
         FloatVector mv = FloatVector.broadcast(S, max), sv = FloatVector.broadcast(S, scale);
         FloatVector acc = FloatVector.zero(S);
@@ -556,7 +557,8 @@ public final class JavaSampler implements Sampler {
             acc = acc.add(e);
         }
         double sum = 0;
-        for (int lane = 0; lane < LANES; lane++) sum += acc.lane(lane); // fixed order: reduceLanes' is not
+        acc.intoArray(lanes, 0);
+        for (int lane = 0; lane < LANES; lane++) sum += lanes[lane]; // fixed order: reduceLanes' is not
         for (; i < len; i++) {
             out[i] = (float) StrictMath.exp((v[off + i] - max) * scale);
             sum += out[i];
@@ -586,15 +588,20 @@ public final class JavaSampler implements Sampler {
     }
 
     /** out[o..o+h) = silu(a) · b where a = f[fo..fo+h) (the w1 half) and b = f[fo+h..fo+2h) (the w3 half). */
-    static void swiglu(float[] out, int o, float[] f, int fo, int h) {
+    static void swiglu(float[] out, int o, float[] f, int fo, int h, float[] tail) {
         int i = 0;
         for (int bound = S.loopBound(h); i < bound; i += LANES) {
             FloatVector a = FloatVector.fromArray(S, f, fo + i), b = FloatVector.fromArray(S, f, fo + h + i);
             a.div(exp(a.neg()).add(1f)).mul(b).intoArray(out, o + i);
         }
-        for (; i < h; i++) {
-            float a = f[fo + i];
-            out[o + i] = a / (1f + (float) StrictMath.exp(-a)) * f[fo + h + i];
+        if (i < h) { // the last h % LANES elements through zero-padded scratch: a scalar exp per element cost 6 %
+            int rest = h - i;
+            Arrays.fill(tail, 0f);
+            System.arraycopy(f, fo + i, tail, 0, rest);
+            System.arraycopy(f, fo + h + i, tail, LANES, rest);
+            FloatVector a = FloatVector.fromArray(S, tail, 0), b = FloatVector.fromArray(S, tail, LANES);
+            a.div(exp(a.neg()).add(1f)).mul(b).intoArray(tail, 0);
+            System.arraycopy(tail, 0, out, o + i, rest);
         }
     }
 
