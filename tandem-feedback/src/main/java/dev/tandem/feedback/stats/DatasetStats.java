@@ -8,6 +8,8 @@ import java.util.Map;
 /**
  * Everything the admin page shows about one dataset. Agreement uses non-gold tasks only, with labels in the task's
  * canonical order ({@link dev.tandem.feedback.JudgementPayload#label()}); demonstrations are excluded from agreement.
+ * AI judges' labels appear only in {@code annotators} and {@code pairs} (how often a person agrees with an AI judge);
+ * the dataset's agreement, label distribution and side bias are the people's.
  *
  * @param summary task counts
  * @param annotators per-annotator throughput and gold accuracy within this dataset

@@ -59,19 +59,26 @@ public final class FeedbackStats {
         List<AnnotatorStats> perAnnotator = new ArrayList<>();
         byAnnotator.forEach((id, js) -> perAnnotator.add(annotatorStats(annotators.get(id), js, zone)));
 
-        // labels per task in canonical order, non-gold, no demonstrations
-        Map<Long, Map<Long, String>> labels = new TreeMap<>(); // task -> annotator -> label
+        // labels per task in canonical order, non-gold, no demonstrations; AI judges count in the pairwise agreements
+        // (person vs AI judge is worth seeing) but not in the dataset's agreement, label distribution or side bias,
+        // which describe the people's labels
+        Map<Long, Map<Long, String>> labels = new TreeMap<>(); // task -> annotator -> label, without AI judges
+        Map<Long, Map<Long, String>> allLabels = new TreeMap<>(); // the same with AI judges
         Map<JudgementKind, Map<String, Integer>> distribution = new EnumMap<>(JudgementKind.class);
         int decided = 0, firstWins = 0;
         for (Judgement j : judgements) {
             Task t = tasks.get(j.taskId());
             JudgementPayload canonical = j.inTaskOrder(t);
-            if (t.kind() != JudgementKind.DEMONSTRATION) {
-                distribution.computeIfAbsent(t.kind(), k -> new TreeMap<>()).merge(canonical.label(), 1, Integer::sum);
-                if (!t.gold()) labels.computeIfAbsent(t.id(), k -> new TreeMap<>()).put(j.annotatorId(), canonical.label());
-            }
             Annotator who = annotators.get(j.annotatorId());
-            if (j.payload() instanceof JudgementPayload.Pairwise p && who.kind() != AnnotatorKind.EXTERNAL_IMPORT
+            boolean ai = who.kind() == AnnotatorKind.AI_JUDGE;
+            if (t.kind() != JudgementKind.DEMONSTRATION) {
+                if (!ai) distribution.computeIfAbsent(t.kind(), k -> new TreeMap<>()).merge(canonical.label(), 1, Integer::sum);
+                if (!t.gold()) {
+                    allLabels.computeIfAbsent(t.id(), k -> new TreeMap<>()).put(j.annotatorId(), canonical.label());
+                    if (!ai) labels.computeIfAbsent(t.id(), k -> new TreeMap<>()).put(j.annotatorId(), canonical.label());
+                }
+            }
+            if (!ai && j.payload() instanceof JudgementPayload.Pairwise p && who.kind() != AnnotatorKind.EXTERNAL_IMPORT
                     && (p.choice() == JudgementPayload.Choice.A || p.choice() == JudgementPayload.Choice.B)) {
                 decided++;
                 if (p.choice() == JudgementPayload.Choice.A) firstWins++;
@@ -79,7 +86,7 @@ public final class FeedbackStats {
         }
         List<List<String>> units = labels.values().stream().map(m -> List.copyOf(m.values())).toList();
         return new DatasetStats(summary, perAnnotator, Agreement.meanPairwiseAgreement(units),
-                Agreement.krippendorffAlphaNominal(units), pairAgreements(labels), distribution, new SideBias(decided, firstWins));
+                Agreement.krippendorffAlphaNominal(units), pairAgreements(allLabels), distribution, new SideBias(decided, firstWins));
     }
 
     /** Cohen's kappa and percent agreement for every pair of annotators that share tasks. */

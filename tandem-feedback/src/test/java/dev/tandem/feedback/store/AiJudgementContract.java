@@ -147,4 +147,28 @@ abstract class AiJudgementContract {
         }
         assertEquals(List.of(t2.id(), t3.id(), t1.id()), served);
     }
+
+    @Test
+    void statisticsKeepAiJudgesOutOfThePeoplesAgreementButShowThemInPairs() {
+        Dataset d = store.createDataset("stats", "t", DatasetSettings.defaults().withOverlap(2).withGoldRate(0));
+        Task t1 = pairTask(d, "one"), t2 = pairTask(d, "two");
+        Annotator h1 = store.ensureAnnotator("h1", AnnotatorKind.HUMAN), h2 = store.ensureAnnotator("h2", AnnotatorKind.HUMAN);
+        Annotator ai = store.ensureAnnotator("ai:rm", AnnotatorKind.AI_JUDGE);
+        store.addJudgement(t1.id(), h1.id(), "h1-1", pick(Choice.A), clock.instant(), 1000, null);
+        store.addJudgement(t2.id(), h1.id(), "h1-2", pick(Choice.A), clock.instant(), 1000, null);
+        store.addJudgement(t1.id(), h2.id(), "h2-1", pick(Choice.A), clock.instant(), 1000, null);
+        store.addJudgement(t2.id(), h2.id(), "h2-2", pick(Choice.B), clock.instant(), 1000, null);
+        store.addJudgement(t1.id(), ai.id(), "ai-1", pick(Choice.B), clock.instant(), 0, 0.9);
+        store.addJudgement(t2.id(), ai.id(), "ai-2", pick(Choice.B), clock.instant(), 0, 0.8);
+
+        dev.tandem.feedback.stats.DatasetStats s = new dev.tandem.feedback.stats.FeedbackStats(store, clock)
+                .dataset(d.id(), java.time.ZoneOffset.UTC);
+        // people only: task one agrees (A, A), task two does not (A, B) -> 0.5; with the AI judge it would be 1/3
+        assertEquals(0.5, s.percentAgreement(), 1e-9);
+        assertEquals(4, s.labelDistribution().get(JudgementKind.PAIRWISE).values().stream().mapToInt(Integer::intValue).sum(),
+                "the label distribution counts the people's four labels");
+        assertEquals(3, s.pairs().size(), "h1-h2, h1-ai and h2-ai");
+        assertTrue(s.pairs().stream().anyMatch(p -> p.annotatorA() == ai.id() || p.annotatorB() == ai.id()));
+        assertEquals(3, s.annotators().size());
+    }
 }
