@@ -2,6 +2,7 @@ package dev.tandem.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.feedback.AnnotatorKind;
 import dev.tandem.feedback.AssignedTask;
 import dev.tandem.feedback.Dataset;
 import dev.tandem.feedback.FeedbackException;
@@ -100,6 +101,10 @@ final class LabelApi {
 
     private void next(Context ctx, Principal who) {
         long datasetId = Json.id(ctx, "datasetId");
+        if (who.annotator().kind() == AnnotatorKind.AI_JUDGE) { // a lease would take one of the people's overlap slots
+            throw ApiException.forbidden("AI judges do not lease tasks: run `tandem judge`, which stores AI labels "
+                    + "without taking the people's overlap slots");
+        }
         Optional<AssignedTask> t = store.nextTask(who.id(), datasetId); // NOT_FOUND for unknown datasets
         if (t.isEmpty()) {
             ctx.status(204);

@@ -103,6 +103,18 @@ class ApiTest {
     }
 
     @Test
+    void aiJudgesCannotLeaseTasks() {
+        long ds = f.dataset("judged", Map.of("overlap", 1));
+        f.addTasks(ds, List.of(Stories.pairwiseTask()));
+        Client judge = f.annotator("judge-bot", "ai-judge");
+        Client.Res r = judge.get("/api/datasets/" + ds + "/next");
+        assertEquals(403, r.status(), r.body());
+        assertTrue(r.body().contains("tandem judge"), r.body());
+        // the task is still there for a person
+        assertEquals(200, f.annotator("carol").get("/api/datasets/" + ds + "/next").status());
+    }
+
+    @Test
     void annotatorsGetTasksInTheStoredOrderWithoutModelInfoAndSubmissionsAreIdempotent() throws Exception {
         long ds = f.dataset("stories", Map.of("overlap", 1));
         List<Long> taskIds = f.addTasks(ds, List.of(Stories.pairwiseTask()));
