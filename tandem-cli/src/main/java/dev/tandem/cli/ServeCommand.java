@@ -213,8 +213,12 @@ public final class ServeCommand implements Callable<Integer> {
                     .filter(l -> !l.isEmpty()).toList();
             if (prompts.isEmpty()) throw new UserException("--prompts " + file + " has no prompt (one per line)");
             return prompts;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UserException("--prompts " + file + ": no such file", e);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new UserException("--prompts " + file + " is not UTF-8 text", e);
         } catch (IOException e) {
-            throw new UserException("cannot read --prompts " + file + ": " + e.getMessage(), e);
+            throw new UserException("cannot read --prompts " + file + ": " + e, e);
         }
     }
 

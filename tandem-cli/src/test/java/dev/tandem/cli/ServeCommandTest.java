@@ -19,6 +19,20 @@ class ServeCommandTest {
     }
 
     @Test
+    void badPromptFilesAreClearErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path missing = tmp.resolve("none.txt"), empty = tmp.resolve("empty.txt"), binary = tmp.resolve("bin.txt");
+        java.nio.file.Files.writeString(empty, "\n  \n");
+        java.nio.file.Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
+        String db = tmp.resolve("feedback.db").toString();
+        for (var c : java.util.Map.of(missing, "no such file", empty, "has no prompt", binary, "not UTF-8").entrySet()) {
+            CliTestSupport.Result r = CliTestSupport.run("serve", "--db", db, "--port", "0", "--loop",
+                    tmp.resolve("loop").toString(), "--prompts", c.getKey().toString());
+            assertEquals(2, r.exitCode(), r.stderr());
+            assertTrue(r.stderr().contains(c.getValue()), r.stderr());
+        }
+    }
+
+    @Test
     void helpListsTheLoopOptions() {
         CliTestSupport.Result r = CliTestSupport.run("serve", "--help");
         assertEquals(0, r.exitCode());
