@@ -38,6 +38,9 @@ final class Json {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) throw ApiException.tooLarge(max);
         try (InputStream in = ctx.req().getInputStream()) {
+            // a Content-Length within the limit (the labelling hot path) is read in one exact-sized array; anything
+            // else (chunked) streams with the limit enforced as it goes
+            if (declared > 0) return in.readNBytes((int) declared);
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, max)));
             byte[] buf = new byte[16384];
             long total = 0;

@@ -17,7 +17,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -119,7 +118,7 @@ final class LabelApi {
 
     private void submit(Context ctx, Principal who) {
         long assignmentId = Json.id(ctx, "assignmentId");
-        JsonNode body = body(ctx);
+        JsonNode body = Json.body(ctx, mapper, maxBody);
         String clientId = Json.text(body, "clientId", true, 200);
         JsonNode payloadNode = Json.object(body, "payload", true);
         long duration = Json.integer(body, "durationMillis", 0, 0, MAX_DURATION_MILLIS);
@@ -135,32 +134,6 @@ final class LabelApi {
         }
         if (r.duplicate()) ctx.header("Idempotent-Replayed", "true");
         sendJson(ctx, 201, Views.SubmittedView.of(r.judgement()));
-    }
-
-    /**
-     * The request body as a JSON object. A body with a Content-Length within the limit is read in one exact-sized
-     * array; anything else (chunked, too large) takes the general path of {@link Json#body}, which streams with a
-     * limit and answers 413.
-     */
-    private JsonNode body(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared <= 0 || declared > maxBody) return Json.body(ctx, mapper, maxBody);
-        byte[] bytes;
-        try (InputStream in = ctx.req().getInputStream()) {
-            bytes = in.readNBytes((int) declared);
-        } catch (IOException e) {
-            throw ApiException.invalid(null, "cannot read request body: " + e.getMessage());
-        }
-        JsonNode node;
-        try {
-            node = mapper.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw ApiException.invalid(null, "request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (node == null || !node.isObject()) throw ApiException.invalid(null, "request body must be a JSON object");
-        return node;
     }
 
     /**
