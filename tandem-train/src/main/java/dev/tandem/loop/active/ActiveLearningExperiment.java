@@ -5,6 +5,7 @@ import dev.tandem.feedback.sim.SimulatedAnnotator;
 import dev.tandem.loop.PairGenerator.Candidate;
 import dev.tandem.reward.Featurizer;
 import dev.tandem.reward.LinearRewardModel;
+import dev.tandem.reward.Losses;
 import dev.tandem.reward.RewardEnsemble;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -212,7 +213,7 @@ public final class ActiveLearningExperiment {
             for (int r : order) {
                 Diff d = diffs[r];
                 double y = label[r] ? 1 : -1;
-                double g = y * sigmoid(-y * d.dot(w)) * lr;
+                double g = y * Losses.sigmoid(-y * d.dot(w)) * lr;
                 for (int i = 0; i < d.idx().length; i++) w[d.idx()[i]] += (float) (g * d.val()[i]);
             }
             float shrink = (float) (1 - lr * cfg.l2());
@@ -230,7 +231,7 @@ public final class ActiveLearningExperiment {
     /** The members' disagreement about "first is better": sample standard deviation of σ(w_k·d). */
     static double disagreement(float[][] w, Diff d) {
         double[] p = new double[w.length];
-        for (int k = 0; k < w.length; k++) p[k] = sigmoid(d.dot(w[k]));
+        for (int k = 0; k < w.length; k++) p[k] = Losses.sigmoid(d.dot(w[k]));
         double mean = Arrays.stream(p).average().orElseThrow(), ss = 0;
         for (double x : p) ss += (x - mean) * (x - mean);
         return Math.sqrt(ss / (p.length - 1));
@@ -252,10 +253,6 @@ public final class ActiveLearningExperiment {
         List<LinearRewardModel> ms = new ArrayList<>();
         for (float[] x : w) ms.add(new LinearRewardModel(featurizer, x));
         return new RewardEnsemble(ms);
-    }
-
-    static double sigmoid(double x) {
-        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     }
 
     static int[] permutation(int n, SplittableRandom rnd) {

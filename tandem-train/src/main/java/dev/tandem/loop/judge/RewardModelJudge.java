@@ -1,5 +1,6 @@
 package dev.tandem.loop.judge;
 
+import dev.tandem.reward.Losses;
 import dev.tandem.reward.RewardModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +39,9 @@ public final class RewardModelJudge implements AiJudge {
             for (int i = 0; i < chunk.size(); i++) {
                 double d = (double) ra[i] - rb[i];
                 if (!Double.isFinite(d)) throw new JudgeException("reward model " + model.name() + " gave a non-finite reward");
-                out.add(Verdict.ofProbability(sigmoid(d)));
+                out.add(Verdict.ofProbability(Losses.sigmoid(d)));
             }
         }
         return out;
-    }
-
-    static double sigmoid(double x) {
-        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     }
 }
