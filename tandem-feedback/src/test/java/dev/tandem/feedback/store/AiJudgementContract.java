@@ -37,32 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * take no overlap slot, do not make a task done, are counted apart in the summary and stay out of exports unless
  * asked for. Run against SQLite and PostgreSQL by the two subclasses.
  */
-abstract class AiJudgementContract {
-    @TempDir Path tmp;
-    TestDatabase db;
-    MutableClock clock;
-    FeedbackStore store;
-
-    abstract TestDatabase newDatabase(Path dir);
-
-    @BeforeEach
-    void open() {
-        db = newDatabase(tmp);
-        clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
-        store = JdbcFeedbackStore.open(StoreConfig.of(db.url()).withClock(clock).withRandom(new SplittableRandom(7)));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        if (store != null) store.close();
-        if (db != null) db.close();
-    }
-
-    private Task pairTask(Dataset d, String prompt) {
-        Prompt p = store.addPrompt(d.id(), prompt, null, null);
-        Response r1 = store.addResponse(p.id(), prompt + " / first", Response.ModelInfo.unknown());
-        Response r2 = store.addResponse(p.id(), prompt + " / second", Response.ModelInfo.unknown());
-        return store.addTask(d.id(), NewTask.of(p.id(), JudgementKind.PAIRWISE, List.of(r1.id(), r2.id())));
+abstract class AiJudgementContract extends StoreContractBase {
+    AiJudgementContract() {
+        super(7);
     }
 
     private static JudgementPayload.Pairwise pick(Choice c) {

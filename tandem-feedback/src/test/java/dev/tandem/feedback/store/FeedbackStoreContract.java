@@ -54,33 +54,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The store's behaviour; run against SQLite and PostgreSQL by the two subclasses. */
-abstract class FeedbackStoreContract {
-    @TempDir Path tmp;
-    TestDatabase db;
-    MutableClock clock;
-    FeedbackStore store;
-
-    abstract TestDatabase newDatabase(Path dir);
-
-    @BeforeEach
-    void open() {
-        db = newDatabase(tmp);
-        clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
-        store = JdbcFeedbackStore.open(StoreConfig.of(db.url()).withClock(clock).withRandom(new SplittableRandom(42)));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        if (store != null) store.close();
-        if (db != null) db.close();
-    }
-
-    /** A pairwise task in a fresh prompt with two responses. */
-    Task pairTask(Dataset d, String prompt) {
-        Prompt p = store.addPrompt(d.id(), prompt, null, null);
-        Response r1 = store.addResponse(p.id(), prompt + " / first", Response.ModelInfo.unknown());
-        Response r2 = store.addResponse(p.id(), prompt + " / second", Response.ModelInfo.unknown());
-        return store.addTask(d.id(), NewTask.of(p.id(), JudgementKind.PAIRWISE, List.of(r1.id(), r2.id())));
+abstract class FeedbackStoreContract extends StoreContractBase {
+    FeedbackStoreContract() {
+        super(42);
     }
 
     Dataset dataset(String name, DatasetSettings s) {
