@@ -84,6 +84,9 @@ public final class JdbcFeedbackStore implements FeedbackStore {
     private final ReentrantLock writeLock; // SQLite only
     private final GroupCommit groupCommit; // SQLite only: nextTask, submit, release, reclaim
     private final PayloadCodec codec = new PayloadCodec();
+    // nextTask's pick-and-take statements (see takeOpenTaskSql), built once: they depend only on the dialect
+    private final String takeSkippingLocked;
+    private final String takeWaiting; // PostgreSQL only
 
     // Caches for the labelling hot path (see RowCache), small on purpose (whatever they hold outlives young GCs and
     // is copied by them; tasks are served in order, so a prompt's rows are wanted together). Prompts and responses never change;
@@ -102,6 +105,8 @@ public final class JdbcFeedbackStore implements FeedbackStore {
         this.random = config.random();
         this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
         this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(dataSource, writeLock) : null;
+        this.takeSkippingLocked = takeOpenTaskSql(dialect.skipLockedRows("t"));
+        this.takeWaiting = dialect == Dialect.POSTGRESQL ? takeOpenTaskSql(" FOR UPDATE OF t") : null;
     }
 
     /** Opens (and migrates) the store at {@code config.jdbcUrl()}. */
@@ -853,8 +858,6 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public Optional<AssignedTask> nextTask(long annotatorId, long datasetId) {
-        String takeSkippingLocked = takeOpenTaskSql(dialect.skipLockedRows("t"));
-        String takeWaiting = dialect == Dialect.POSTGRESQL ? takeOpenTaskSql(" FOR UPDATE OF t") : null;
         return hot(db -> {
             lockAnnotator(db, annotatorId);
             Dataset dataset = recentDataset(db, datasetId);
