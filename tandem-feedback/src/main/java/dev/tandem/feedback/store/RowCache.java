@@ -29,29 +29,32 @@ final class RowCache<V> {
 
     /** The cached value, or the loaded one (cached when present). */
     Optional<V> get(long id, Loader<V> loader) throws SQLException {
-        Entry<V> e = map.get(id);
         long now = System.nanoTime();
-        if (e != null && (maxAgeNanos == Long.MAX_VALUE || now - e.loadedAt() < maxAgeNanos)) return Optional.of(e.value());
+        V cached = fresh(map.get(id), now);
+        if (cached != null) return Optional.of(cached);
         Optional<V> v = loader.load(id);
-        if (v.isPresent()) {
-            if (map.size() >= maxEntries) map.clear();
-            map.put(id, new Entry<>(v.get(), now));
-        } else {
-            map.remove(id);
-        }
+        if (v.isPresent()) put(id, v.get(), now);
+        else map.remove(id);
         return v;
     }
 
     /** Caches a value that was just read. */
     void put(long id, V value) {
+        put(id, value, System.nanoTime());
+    }
+
+    private void put(long id, V value, long loadedAt) {
         if (map.size() >= maxEntries) map.clear();
-        map.put(id, new Entry<>(value, System.nanoTime()));
+        map.put(id, new Entry<>(value, loadedAt));
     }
 
     /** The cached value if present and fresh; never loads. */
     V peek(long id) {
-        Entry<V> e = map.get(id);
-        return e != null && (maxAgeNanos == Long.MAX_VALUE || System.nanoTime() - e.loadedAt() < maxAgeNanos) ? e.value() : null;
+        return fresh(map.get(id), System.nanoTime());
+    }
+
+    private V fresh(Entry<V> e, long now) {
+        return e != null && (maxAgeNanos == Long.MAX_VALUE || now - e.loadedAt() < maxAgeNanos) ? e.value() : null;
     }
 
     void forget(long id) { map.remove(id); }
