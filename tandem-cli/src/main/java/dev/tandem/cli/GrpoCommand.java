@@ -3,9 +3,9 @@ package dev.tandem.cli;
 import dev.tandem.rl.GrpoConfig;
 import dev.tandem.rl.GrpoTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code tandem grpo}: group-relative policy optimisation (k samples per prompt, no value model). */
@@ -14,42 +14,24 @@ import java.util.concurrent.Callable;
                 "REWARD is a directory from `tandem rm train` or builtin:sentiment / builtin:length[:WORDS].",
                 "stdout: the run directory, the final model and the score before -> after."})
 public final class GrpoCommand implements Callable<Integer> {
-    @Option(names = "--policy", defaultValue = "stories260K", paramLabel = "MODEL", description = "Starting policy (default: ${DEFAULT-VALUE}).") String policy;
-    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
-    @Option(names = "--reward", required = true, paramLabel = "RM_DIR|builtin:NAME", description = "The reward.") String reward;
-    @Option(names = "--prompts", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Prompts (.txt lines or .jsonl {\"prompt\"}); default: built-in story openings.") Path prompts;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.") Path out;
-    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
-    @Option(names = "--steps", defaultValue = "100", description = "Steps (default: ${DEFAULT-VALUE}).") int steps;
-    @Option(names = "--prompts-per-step", defaultValue = "16", description = "Prompts per step (default: ${DEFAULT-VALUE}).") int promptsPerStep;
-    @Option(names = "--k", defaultValue = "4", description = "Samples per prompt (default: ${DEFAULT-VALUE}).") int k;
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Response length limit (default: ${DEFAULT-VALUE}).") int maxNewTokens;
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature (default: ${DEFAULT-VALUE}).") float temperature;
-    @Option(names = "--lr", defaultValue = "3e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).") float lr;
-    @Option(names = "--warmup-steps", defaultValue = "0", description = "Warm-up updates (default: ${DEFAULT-VALUE}).") int warmupSteps;
-    @Option(names = "--min-lr-ratio", defaultValue = "1.0", description = "Final/peak learning rate (default: ${DEFAULT-VALUE}).") float minLrRatio;
-    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).") float weightDecay;
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over each batch (default: ${DEFAULT-VALUE}).") int epochs;
-    @Option(names = "--minibatches", defaultValue = "1", description = "Minibatches per pass (default: ${DEFAULT-VALUE}).") int minibatches;
+    @Mixin GroupOptions group;
     @Option(names = "--clip-range", defaultValue = "0.2", description = "Clip ε (default: ${DEFAULT-VALUE}).") float clipRange;
     @Option(names = "--beta", defaultValue = "0.04", description = "KL term weight (default: ${DEFAULT-VALUE}).") float beta;
     @Option(names = "--no-scale-rewards", defaultValue = "false", description = "Only subtract the group mean (Dr. GRPO).") boolean noScale;
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).") float maxGradNorm;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
-    @Option(names = "--checkpoint-every", defaultValue = "25", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).") int checkpointEvery;
-    @Option(names = "--sample-every", defaultValue = "10", description = "Steps between sample logs (default: ${DEFAULT-VALUE}).") int sampleEvery;
+    @Mixin GroupOptions.Tail tail;
 
     @Override
     public Integer call() {
         GrpoConfig cfg;
         try {
-            cfg = new GrpoConfig(steps, promptsPerStep, k, maxNewTokens, temperature, true, lr, warmupSteps, minLrRatio,
-                    weightDecay, epochs, minibatches, clipRange, beta, !noScale, maxGradNorm, seed, checkpointEvery,
-                    sampleEvery, 4, 3);
+            cfg = new GrpoConfig(group.steps, group.promptsPerStep, group.k, group.maxNewTokens, group.temperature, true,
+                    group.lr, group.warmupSteps, group.minLrRatio, group.weightDecay, group.epochs, group.minibatches,
+                    clipRange, beta, !noScale, tail.maxGradNorm, tail.seed, tail.checkpointEvery, tail.sampleEvery, 4, 3);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        return PpoCommand.RlRuns.policyRun("grpo", policy, tokenizer, reward, prompts, out, resume, cfg,
+        return PpoCommand.RlRuns.policyRun("grpo", group.policy, group.tokenizer, group.reward, group.prompts, group.out,
+                group.resume, cfg,
                 (loaded, rm, texts) -> new GrpoTrainer(cfg, loaded.model(), loaded.tokenizer(), loaded.tokenizerFile(), rm, texts));
     }
 }

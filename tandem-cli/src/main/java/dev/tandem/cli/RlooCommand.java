@@ -4,9 +4,9 @@ import dev.tandem.rl.KlEstimator;
 import dev.tandem.rl.RlooConfig;
 import dev.tandem.rl.RlooTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code tandem rloo}: REINFORCE leave-one-out (k samples per prompt, no value model). */
@@ -16,44 +16,27 @@ import java.util.concurrent.Callable;
                 "REWARD is a directory from `tandem rm train` or builtin:sentiment / builtin:length[:WORDS].",
                 "stdout: the run directory, the final model and the score before -> after."})
 public final class RlooCommand implements Callable<Integer> {
-    @Option(names = "--policy", defaultValue = "stories260K", paramLabel = "MODEL", description = "Starting policy (default: ${DEFAULT-VALUE}).") String policy;
-    @Option(names = "--tokenizer", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Tokenizer file; default: the model's own.") Path tokenizer;
-    @Option(names = "--reward", required = true, paramLabel = "RM_DIR|builtin:NAME", description = "The reward.") String reward;
-    @Option(names = "--prompts", defaultValue = Option.NULL_VALUE, paramLabel = "FILE", description = "Prompts (.txt lines or .jsonl {\"prompt\"}); default: built-in story openings.") Path prompts;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.") Path out;
-    @Option(names = "--resume", defaultValue = "false", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
-    @Option(names = "--steps", defaultValue = "100", description = "Steps (default: ${DEFAULT-VALUE}).") int steps;
-    @Option(names = "--prompts-per-step", defaultValue = "16", description = "Prompts per step (default: ${DEFAULT-VALUE}).") int promptsPerStep;
-    @Option(names = "--k", defaultValue = "4", description = "Samples per prompt (default: ${DEFAULT-VALUE}).") int k;
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Response length limit (default: ${DEFAULT-VALUE}).") int maxNewTokens;
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature (default: ${DEFAULT-VALUE}).") float temperature;
-    @Option(names = "--lr", defaultValue = "3e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).") float lr;
-    @Option(names = "--warmup-steps", defaultValue = "0", description = "Warm-up updates (default: ${DEFAULT-VALUE}).") int warmupSteps;
-    @Option(names = "--min-lr-ratio", defaultValue = "1.0", description = "Final/peak learning rate (default: ${DEFAULT-VALUE}).") float minLrRatio;
-    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).") float weightDecay;
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over each batch (default: ${DEFAULT-VALUE}).") int epochs;
-    @Option(names = "--minibatches", defaultValue = "1", description = "Minibatches per pass (default: ${DEFAULT-VALUE}).") int minibatches;
+    @Mixin GroupOptions group;
     @Option(names = "--clip-range", defaultValue = "0.2", description = "Clip ε on sequence ratios (default: ${DEFAULT-VALUE}).") float clipRange;
     @Option(names = "--kl-coef", defaultValue = "0.05", description = "β of the KL penalty (default: ${DEFAULT-VALUE}).") float klCoef;
     @Option(names = "--kl-estimator", defaultValue = "k1", description = "k1 or k3 (default: ${DEFAULT-VALUE}).") String klEstimator;
     @Option(names = "--normalize-advantages", defaultValue = "false", description = "Whiten advantages over the batch.") boolean normalizeAdvantages;
     @Option(names = "--missing-eos-penalty", defaultValue = "0", description = "Subtracted from scores without EOS (default: ${DEFAULT-VALUE}).") float missingEosPenalty;
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).") float maxGradNorm;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
-    @Option(names = "--checkpoint-every", defaultValue = "25", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).") int checkpointEvery;
-    @Option(names = "--sample-every", defaultValue = "10", description = "Steps between sample logs (default: ${DEFAULT-VALUE}).") int sampleEvery;
+    @Mixin GroupOptions.Tail tail;
 
     @Override
     public Integer call() {
         RlooConfig cfg;
         try {
-            cfg = new RlooConfig(steps, promptsPerStep, k, maxNewTokens, temperature, true, lr, warmupSteps, minLrRatio,
-                    weightDecay, epochs, minibatches, clipRange, klCoef, KlEstimator.parse(klEstimator),
-                    normalizeAdvantages, missingEosPenalty, maxGradNorm, seed, checkpointEvery, sampleEvery, 4, 3);
+            cfg = new RlooConfig(group.steps, group.promptsPerStep, group.k, group.maxNewTokens, group.temperature, true,
+                    group.lr, group.warmupSteps, group.minLrRatio, group.weightDecay, group.epochs, group.minibatches,
+                    clipRange, klCoef, KlEstimator.parse(klEstimator), normalizeAdvantages, missingEosPenalty,
+                    tail.maxGradNorm, tail.seed, tail.checkpointEvery, tail.sampleEvery, 4, 3);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        return PpoCommand.RlRuns.policyRun("rloo", policy, tokenizer, reward, prompts, out, resume, cfg,
+        return PpoCommand.RlRuns.policyRun("rloo", group.policy, group.tokenizer, group.reward, group.prompts, group.out,
+                group.resume, cfg,
                 (loaded, rm, texts) -> new RlooTrainer(cfg, loaded.model(), loaded.tokenizer(), loaded.tokenizerFile(), rm, texts));
     }
 }
