@@ -81,18 +81,7 @@ public final class FeedbackCollector {
      * @param round used in client ids, so a repeated round is refused rather than double-counted
      */
     public Collected collect(List<PairGenerator.Candidate> pairs, Response.ModelInfo model, int round) {
-        List<Task> tasks = store.batch(w -> {
-            Map<String, Long> promptIds = new HashMap<>();
-            List<Task> out = new ArrayList<>(pairs.size());
-            for (PairGenerator.Candidate c : pairs) {
-                long pid = promptIds.computeIfAbsent(c.prompt(), text -> w.findPrompt(dataset.id(), text)
-                        .map(Prompt::id).orElseGet(() -> w.addPrompt(dataset.id(), text, null, "tandem demo").id()));
-                Response a = w.addResponse(pid, c.first(), model);
-                Response b = w.addResponse(pid, c.second(), model);
-                out.add(w.addTask(dataset.id(), NewTask.of(pid, JudgementKind.PAIRWISE, List.of(a.id(), b.id()))));
-            }
-            return out;
-        });
+        List<Task> tasks = addPairTasks(store, dataset, pairs, model, "tandem demo");
         int agreed = 0, decisive = 0, judged = 0;
         try (Progress bar = new Progress("simulated annotator", tasks.size())) {
             for (int start = 0; start < tasks.size(); start += CHUNK) {
@@ -122,6 +111,26 @@ public final class FeedbackCollector {
             }
         }
         return new Collected(tasks.size(), judged, agreed, decisive);
+    }
+
+    /**
+     * Stores the pairs as pairwise tasks of {@code dataset} in one transaction: prompts shared by text (a new one is
+     * added with {@code source}), two responses with {@code model}'s info and one task per pair; returns the tasks.
+     */
+    static List<Task> addPairTasks(FeedbackStore store, Dataset dataset, List<PairGenerator.Candidate> pairs,
+            Response.ModelInfo model, String source) {
+        return store.batch(w -> {
+            Map<String, Long> promptIds = new HashMap<>();
+            List<Task> out = new ArrayList<>(pairs.size());
+            for (PairGenerator.Candidate c : pairs) {
+                long pid = promptIds.computeIfAbsent(c.prompt(), text -> w.findPrompt(dataset.id(), text)
+                        .map(Prompt::id).orElseGet(() -> w.addPrompt(dataset.id(), text, null, source).id()));
+                Response a = w.addResponse(pid, c.first(), model);
+                Response b = w.addResponse(pid, c.second(), model);
+                out.add(w.addTask(dataset.id(), NewTask.of(pid, JudgementKind.PAIRWISE, List.of(a.id(), b.id()))));
+            }
+            return out;
+        });
     }
 
     /**

@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.feedback.Dataset;
 import dev.tandem.feedback.DatasetSettings;
-import dev.tandem.feedback.JudgementKind;
-import dev.tandem.feedback.NewTask;
-import dev.tandem.feedback.Prompt;
 import dev.tandem.feedback.Response;
 import dev.tandem.feedback.store.DatasetSummary;
 import dev.tandem.feedback.store.FeedbackStore;
@@ -37,7 +34,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -314,18 +310,7 @@ public final class LiveLoop implements AutoCloseable {
             Response.ModelInfo info = new Response.ModelInfo(t.model(), version, Map.of(
                     "temperature", Float.toString(t.temperature()), "max_new_tokens", Integer.toString(t.maxNewTokens()),
                     "seed", Long.toString(sampling.seed())));
-            int added = store.batch(w -> {
-                Map<String, Long> ids = new HashMap<>();
-                int n = 0;
-                for (PairGenerator.Candidate c : batch.pairs()) {
-                    long pid = ids.computeIfAbsent(c.prompt(), text -> w.findPrompt(dataset.id(), text)
-                            .map(Prompt::id).orElseGet(() -> w.addPrompt(dataset.id(), text, null, "live loop").id()));
-                    Response a = w.addResponse(pid, c.first(), info), b = w.addResponse(pid, c.second(), info);
-                    w.addTask(dataset.id(), NewTask.of(pid, JudgementKind.PAIRWISE, List.of(a.id(), b.id())));
-                    n++;
-                }
-                return n;
-            });
+            int added = FeedbackCollector.addPairTasks(store, dataset, batch.pairs(), info, "live loop").size();
             LOG.info("live loop: {} tasks added from policy {}", added, version);
             prioritise();
             return added;
