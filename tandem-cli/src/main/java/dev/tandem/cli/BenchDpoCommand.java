@@ -60,16 +60,16 @@ public final class BenchDpoCommand implements Callable<Integer> {
                 for (int i = 0; i < warmup; i++) t.trainOn(batch, t.referenceLogps(batch), i);
                 double[] rates = new double[runs], cpuRates = new double[runs];
                 for (int i = 0; i < runs; i++) {
-                    long t0 = System.nanoTime(), c0 = BenchPpoCommand.processCpuNanos();
+                    long t0 = System.nanoTime(), c0 = BenchStats.processCpuNanos();
                     t.trainOn(batch, t.referenceLogps(batch), warmup + i);
                     rates[i] = pairs / ((System.nanoTime() - t0) / 1e9);
-                    cpuRates[i] = pairs / ((BenchPpoCommand.processCpuNanos() - c0) / 1e9);
+                    cpuRates[i] = pairs / ((BenchStats.processCpuNanos() - c0) / 1e9);
                 }
                 System.out.printf(Locale.ROOT, "cpu: %.1f pairs per CPU-second (median, all threads)%n",
-                        BenchPpoCommand.median(cpuRates));
+                        BenchStats.median(cpuRates));
                 System.out.printf(Locale.ROOT, "runs: %d, min %.1f, max %.1f pairs/s%n", runs,
-                        BenchPpoCommand.min(rates), BenchPpoCommand.max(rates));
-                System.out.printf(Locale.ROOT, "pairs/s: %.1f%n", BenchPpoCommand.median(rates));
+                        BenchStats.min(rates), BenchStats.max(rates));
+                System.out.printf(Locale.ROOT, "pairs/s: %.1f%n", BenchStats.median(rates));
             }
         }
         return 0;

@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -65,9 +64,9 @@ public final class BenchPpoCommand implements Callable<Integer> {
                 double[] gen = new double[runs], score = new double[runs], opt = new double[runs], total = new double[runs];
                 double[] cpu = new double[runs];
                 for (int i = 0; i < runs; i++) {
-                    long c0 = processCpuNanos();
+                    long c0 = BenchStats.processCpuNanos();
                     StepResult r = t.step(warmup + i + 1);
-                    cpu[i] = (processCpuNanos() - c0) / 1e9;
+                    cpu[i] = (BenchStats.processCpuNanos() - c0) / 1e9;
                     if (r.rollout().rows() != batch || r.rollout().meanLength() != newTokens) {
                         throw new IllegalStateException("expected " + batch + " rollouts of " + newTokens + " tokens");
                     }
@@ -76,30 +75,14 @@ public final class BenchPpoCommand implements Callable<Integer> {
                     opt[i] = r.metrics().get("time/optimise");
                     total[i] = r.metrics().get("time/step");
                 }
-                System.out.printf(Locale.ROOT, "generate: %.4f s (median)%n", median(gen));
-                System.out.printf(Locale.ROOT, "score: %.4f s (median)%n", median(score));
-                System.out.printf(Locale.ROOT, "optimise: %.4f s (median)%n", median(opt));
-                System.out.printf(Locale.ROOT, "cpu: %.4f s/step (median process CPU time, all threads)%n", median(cpu));
-                System.out.printf(Locale.ROOT, "runs: %d, min %.4f, max %.4f s/step%n", runs, min(total), max(total));
-                System.out.printf(Locale.ROOT, "seconds/step: %.4f%n", median(total));
+                System.out.printf(Locale.ROOT, "generate: %.4f s (median)%n", BenchStats.median(gen));
+                System.out.printf(Locale.ROOT, "score: %.4f s (median)%n", BenchStats.median(score));
+                System.out.printf(Locale.ROOT, "optimise: %.4f s (median)%n", BenchStats.median(opt));
+                System.out.printf(Locale.ROOT, "cpu: %.4f s/step (median process CPU time, all threads)%n", BenchStats.median(cpu));
+                System.out.printf(Locale.ROOT, "runs: %d, min %.4f, max %.4f s/step%n", runs, BenchStats.min(total), BenchStats.max(total));
+                System.out.printf(Locale.ROOT, "seconds/step: %.4f%n", BenchStats.median(total));
             }
         }
         return 0;
     }
-
-    /** CPU time of the whole process (all threads), for telling compute from waiting on a shared machine. */
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
-    static double median(double[] a) {
-        double[] s = a.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    static double min(double[] a) { return Arrays.stream(a).min().orElse(Double.NaN); }
-
-    static double max(double[] a) { return Arrays.stream(a).max().orElse(Double.NaN); }
 }

@@ -83,16 +83,16 @@ public final class BenchRmCommand implements Callable<Integer> {
                 for (int i = 0; i < warmup; i++) loss = step(rm, opt, params, prompts, responses, batch);
                 double[] rates = new double[runs], cpuRates = new double[runs];
                 for (int r = 0; r < runs; r++) {
-                    long t0 = System.nanoTime(), c0 = BenchPpoCommand.processCpuNanos();
+                    long t0 = System.nanoTime(), c0 = BenchStats.processCpuNanos();
                     for (int i = 0; i < steps; i++) loss = step(rm, opt, params, prompts, responses, batch);
                     rates[r] = (double) pairs * steps / ((System.nanoTime() - t0) / 1e9);
-                    cpuRates[r] = (double) pairs * steps / ((BenchPpoCommand.processCpuNanos() - c0) / 1e9);
+                    cpuRates[r] = (double) pairs * steps / ((BenchStats.processCpuNanos() - c0) / 1e9);
                 }
                 if (!Float.isFinite(loss)) throw new IllegalStateException("loss is " + loss);
                 Arrays.sort(rates);
                 double median = rates[runs / 2];
                 System.out.printf(Locale.ROOT, "cpu: %.1f pairs per CPU-second (median, all threads)%n",
-                        BenchPpoCommand.median(cpuRates));
+                        BenchStats.median(cpuRates));
                 System.out.printf(Locale.ROOT, "runs: %d x %d steps, min %.0f, median %.0f, max %.0f pairs/s (loss %.4f)%n",
                         runs, steps, rates[0], median, rates[runs - 1], loss);
                 System.out.printf(Locale.ROOT, "pairs/s: %.0f%n", median);
