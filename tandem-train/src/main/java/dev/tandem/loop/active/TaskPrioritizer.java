@@ -1,7 +1,5 @@
 package dev.tandem.loop.active;
 
-import dev.tandem.feedback.Dataset;
-import dev.tandem.feedback.FeedbackException;
 import dev.tandem.feedback.store.FeedbackStore;
 import dev.tandem.loop.judge.AiJudge;
 import dev.tandem.loop.judge.JudgePass;
@@ -42,22 +40,13 @@ public final class TaskPrioritizer {
 
     /** Scores the named dataset's open pairwise tasks with the ensemble and sets their priorities (one transaction). */
     public Result reprioritise(String dataset, RewardEnsemble ensemble) {
-        Dataset d = store.datasetByName(dataset).orElseThrow(() -> FeedbackException.notFound("dataset '" + dataset + "'"));
-        List<OpenPair> open = OpenPair.of(store, d);
+        List<OpenPair> open = OpenPair.of(store, dataset);
         if (open.isEmpty()) return new Result(0, 0, Double.NaN, Double.NaN);
         float[] dis = ensemble.disagreement(open.stream().map(p -> p.pair().prompt()).toList(),
                 open.stream().map(p -> p.pair().a()).toList(), open.stream().map(p -> p.pair().b()).toList());
-        Map<Long, Integer> changes = new HashMap<>();
-        double sum = 0, max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < dis.length; i++) {
-            double x = Float.isFinite(dis[i]) ? dis[i] : 0;
-            sum += x;
-            max = Math.max(max, x);
-            int p = priority(x);
-            if (open.get(i).task().priority() != p) changes.put(open.get(i).task().id(), p);
-        }
-        store.setPriorities(changes);
-        return new Result(open.size(), changes.size(), sum / dis.length, max);
+        double[] x = new double[dis.length];
+        for (int i = 0; i < dis.length; i++) x[i] = Float.isFinite(dis[i]) ? dis[i] : 0;
+        return setPriorities(open, x);
     }
 
     /**
@@ -66,25 +55,32 @@ public final class TaskPrioritizer {
      * priorities (one transaction). {@link Result}'s disagreement fields hold this uncertainty.
      */
     public Result reprioritiseByUncertainty(String dataset, dev.tandem.reward.RewardModel model) {
-        Dataset d = store.datasetByName(dataset).orElseThrow(() -> FeedbackException.notFound("dataset '" + dataset + "'"));
-        List<OpenPair> open = OpenPair.of(store, d);
+        List<OpenPair> open = OpenPair.of(store, dataset);
         if (open.isEmpty()) return new Result(0, 0, Double.NaN, Double.NaN);
         List<String> prompts = open.stream().map(p -> p.pair().prompt()).toList();
         float[] ra = model.score(prompts, open.stream().map(p -> p.pair().a()).toList());
         float[] rb = model.score(prompts, open.stream().map(p -> p.pair().b()).toList());
-        Map<Long, Integer> changes = new HashMap<>();
-        double sum = 0, max = Double.NEGATIVE_INFINITY;
+        double[] u = new double[ra.length];
         for (int i = 0; i < ra.length; i++) {
             double diff = (double) ra[i] - rb[i];
             double pA = Double.isFinite(diff) ? 1 / (1 + Math.exp(-diff)) : 0.5;
-            double u = 1 - Math.abs(2 * pA - 1);
-            sum += u;
-            max = Math.max(max, u);
-            int p = priority(u);
+            u[i] = 1 - Math.abs(2 * pA - 1);
+        }
+        return setPriorities(open, u);
+    }
+
+    /** Sets each open task's priority from its score (one transaction, changed ones only); mean and max of the scores. */
+    private Result setPriorities(List<OpenPair> open, double[] scores) {
+        Map<Long, Integer> changes = new HashMap<>();
+        double sum = 0, max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < scores.length; i++) {
+            sum += scores[i];
+            max = Math.max(max, scores[i]);
+            int p = priority(scores[i]);
             if (open.get(i).task().priority() != p) changes.put(open.get(i).task().id(), p);
         }
         store.setPriorities(changes);
-        return new Result(open.size(), changes.size(), sum / ra.length, max);
+        return new Result(open.size(), changes.size(), sum / scores.length, max);
     }
 
     /**
