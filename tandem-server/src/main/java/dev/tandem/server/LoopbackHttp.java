@@ -96,7 +96,7 @@ final class LoopbackHttp implements AutoCloseable {
     private Reply parse() throws IOException {
         int headEnd = indexOf(in, 0, inLength, "\r\n\r\n");
         if (headEnd < 0) return null;
-        if (headEnd < 12 || !startsWith(in, 0, "HTTP/1.1 "))
+        if (headEnd < 12 || !matches(0, headEnd, "http/1.1 "))
             throw new IOException("bad status line: " + new String(in, 0, Math.min(headEnd, 80), StandardCharsets.ISO_8859_1));
         int status = (in[9] - '0') * 100 + (in[10] - '0') * 10 + (in[11] - '0');
         long length = -1;
@@ -106,10 +106,11 @@ final class LoopbackHttp implements AutoCloseable {
         for (int at = indexOf(in, 0, headEnd, "\r\n") + 2; at > 1 && at < headEnd; ) {
             int eol = indexOf(in, at, headEnd, "\r\n");
             if (eol < 0) eol = headEnd;
-            if (startsWith(in, at, "content-length:")) length = Long.parseLong(value(at, eol));
-            else if (startsWith(in, at, "transfer-encoding:")) chunked = value(at, eol).toLowerCase(java.util.Locale.ROOT).contains("chunked");
-            else if (startsWith(in, at, "connection:")) close = value(at, eol).equalsIgnoreCase("close");
-            else if (startsWith(in, at, "idempotent-replayed:")) replayed = value(at, eol);
+            String v;
+            if ((v = header(at, eol, "content-length:")) != null) length = Long.parseLong(v);
+            else if ((v = header(at, eol, "transfer-encoding:")) != null) chunked = v.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+            else if ((v = header(at, eol, "connection:")) != null) close = v.equalsIgnoreCase("close");
+            else if ((v = header(at, eol, "idempotent-replayed:")) != null) replayed = v;
             at = eol + 2;
         }
         int bodyStart = headEnd + 4;
@@ -156,25 +157,29 @@ final class LoopbackHttp implements AutoCloseable {
         return new Reply(status, body, replayed);
     }
 
-    /** True if the bytes at {@code at} start with {@code lowerCase}, ignoring ASCII case. */
-    private boolean startsWith(byte[] a, int at, String lowerCase) {
-        if (at + lowerCase.length() > inLength) return false;
+    /** True if the input bytes [at, end) start with {@code lowerCase}, ignoring ASCII case. */
+    private boolean matches(int at, int end, String lowerCase) {
+        if (at + lowerCase.length() > end) return false;
         for (int k = 0; k < lowerCase.length(); k++) {
-            int c = a[at + k];
+            int c = in[at + k];
             if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
-            if (c != Character.toLowerCase(lowerCase.charAt(k))) return false;
+            if (c != lowerCase.charAt(k)) return false;
         }
         return true;
     }
 
-    /** The trimmed value of the header line [at, eol). */
-    private String value(int at, int eol) {
-        int colon = at;
-        while (in[colon] != ':') colon++;
-        return new String(in, colon + 1, eol - colon - 1, StandardCharsets.ISO_8859_1).trim();
+    /**
+     * The trimmed value of the header line [at, eol) if its name is {@code nameColon} (lower case, with the colon),
+     * else null: the value starts right after the matched name, so the line is scanned once.
+     */
+    private String header(int at, int eol, String nameColon) {
+        if (!matches(at, eol, nameColon)) return null;
+        int from = at + nameColon.length();
+        return new String(in, from, eol - from, StandardCharsets.ISO_8859_1).trim();
     }
 
-    private static int indexOf(byte[] a, int from, int to, String pattern) {
+    /** The first index in [from, to) where {@code pattern} (ASCII) starts, or -1. */
+    static int indexOf(byte[] a, int from, int to, String pattern) {
         outer:
         for (int i = from; i <= to - pattern.length(); i++) {
             for (int k = 0; k < pattern.length(); k++) if (a[i + k] != pattern.charAt(k)) continue outer;

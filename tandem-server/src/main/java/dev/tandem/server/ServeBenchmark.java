@@ -349,19 +349,17 @@ public final class ServeBenchmark {
         return Step.IDLE;
     }
 
-    private static final byte[] ASSIGNMENT_ID = "\"assignment\":{\"id\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final String ASSIGNMENT_ID = "\"assignment\":{\"id\":";
 
     /** The assignment id of a "next task" reply: {@code {"assignment":{"id":N,...}...}} (Jackson if laid out otherwise). */
     private long assignmentId(LoopbackHttp.Reply r) {
         byte[] b = r.bodyBytes();
-        outer:
-        for (int i = 0; i + ASSIGNMENT_ID.length < b.length; i++) {
-            for (int k = 0; k < ASSIGNMENT_ID.length; k++) if (b[i + k] != ASSIGNMENT_ID[k]) continue outer;
+        int i = LoopbackHttp.indexOf(b, 0, b.length, ASSIGNMENT_ID);
+        if (i >= 0) {
             long id = 0;
-            int at = i + ASSIGNMENT_ID.length, from = at;
+            int at = i + ASSIGNMENT_ID.length(), from = at;
             while (at < b.length && b[at] >= '0' && b[at] <= '9') id = id * 10 + (b[at++] - '0');
             if (at > from) return id;
-            break;
         }
         try {
             return mapper.readTree(b).get("assignment").get("id").asLong();
