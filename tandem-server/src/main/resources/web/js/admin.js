@@ -3,31 +3,17 @@
 // (percent agreement, Cohen's kappa per pair, Krippendorff's alpha), label distribution and side bias, with charts
 // (Apache ECharts from its WebJar; tooltips render in the canvas, so no HTML is built from data).
 (() => {
-  const { el, api, pct, fixed } = Tandem;
+  const { el, api, pct, fixed, kpi, td } = Tandem;
   const $ = (id) => document.getElementById(id);
   const PALETTE = ['#5b67e8', '#8b5cf6', '#22a06b', '#f59e0b', '#ef4444', '#06b6d4', '#64748b'];
-  const charts = {};
   let selected = null;
 
-  function chart(id, option) {
-    if (!charts[id]) charts[id] = echarts.init($(id), null, { renderer: 'canvas' });
-    charts[id].setOption(Object.assign({
-      color: PALETTE,
-      animation: false,
-      textStyle: { fontFamily: 'system-ui, "DejaVu Sans", sans-serif' },
-      tooltip: { renderMode: 'richText' },
-      grid: { left: 48, right: 18, top: 46, bottom: 36, containLabel: true },
-    }, option), true);
-  }
-
-  const title = (text, sub) => ({ text, subtext: sub, left: 0, textStyle: { fontSize: 14, fontWeight: 600, color: '#1f2430' },
-    subtextStyle: { color: '#687083' } });
-
-  function kpi(value, label, id) {
-    return el('div', { cls: 'card kpi', attrs: id ? { id } : {} }, el('div', { cls: 'value', text: value }), el('div', { cls: 'label', text: label }));
-  }
-
-  function td(text, cls) { return el('td', { cls: cls || '', text }); }
+  const chart = Tandem.charts({
+    color: PALETTE,
+    tooltip: { renderMode: 'richText' },
+    grid: { left: 48, right: 18, top: 46, bottom: 36, containLabel: true },
+  });
+  const title = Tandem.chartTitle;
 
   // ------------------------------------------------------------ overview
 
@@ -198,8 +184,6 @@
       err.classList.remove('hidden');
     }
   });
-
-  window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
 
   (async () => {
     if (!Tandem.requireLogin()) return;

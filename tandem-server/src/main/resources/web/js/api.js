@@ -82,5 +82,34 @@ const Tandem = (() => {
   const pct = (x) => (x === null || x === undefined ? '–' : (100 * x).toFixed(1) + '%');
   const fixed = (x, d = 2) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
 
-  return { token, setToken, logout, requireLogin, api, ApiError, el, newId, loadMe, pct, fixed };
+  /**
+   * The ECharts charts of a page: the returned `chart(id, option)` makes the chart of element `id` on first use and
+   * replaces its option, over the shared look and the page's `defaults` (tooltips should render in the canvas, so no
+   * HTML is built from data). The charts follow the window's size.
+   */
+  function charts(defaults) {
+    const made = {};
+    window.addEventListener('resize', () => Object.values(made).forEach((c) => c.resize()));
+    return (id, option) => {
+      if (!made[id]) made[id] = echarts.init(document.getElementById(id), null, { renderer: 'canvas' });
+      made[id].setOption(Object.assign({
+        animation: false,
+        textStyle: { fontFamily: 'system-ui, "DejaVu Sans", sans-serif' },
+      }, defaults, option), true);
+    };
+  }
+
+  /** A chart title (ECharts `title` option) with an optional subtitle. */
+  const chartTitle = (text, sub) => ({ text, subtext: sub, left: 0, textStyle: { fontSize: 14, fontWeight: 600, color: '#1f2430' },
+    subtextStyle: { color: '#687083' } });
+
+  /** A KPI card: a big value over its label; `id` (optional) on the card. */
+  function kpi(value, label, id) {
+    return el('div', { cls: 'card kpi', attrs: id ? { id } : {} }, el('div', { cls: 'value', text: value }), el('div', { cls: 'label', text: label }));
+  }
+
+  /** A table cell with text only. */
+  function td(text, cls) { return el('td', { cls: cls || '', text }); }
+
+  return { token, setToken, logout, requireLogin, api, ApiError, el, newId, loadMe, pct, fixed, charts, chartTitle, kpi, td };
 })();

@@ -3,33 +3,19 @@
 // changes. Model outputs are untrusted: they only ever go into textContent (Tandem.el), and chart tooltips render in
 // the canvas (richText), so no HTML is built from data.
 (() => {
-  const { el, api, pct, fixed } = Tandem;
+  const { el, api, pct, fixed, kpi, td } = Tandem;
   const $ = (id) => document.getElementById(id);
   const PALETTE = ['#5b67e8', '#22a06b', '#f59e0b', '#8b5cf6', '#ef4444', '#06b6d4', '#64748b'];
   const POLL_MS = 2000;
-  const charts = {};
   let lastKey = null;
   let history = null;
 
-  function chart(id, option) {
-    if (!charts[id]) charts[id] = echarts.init($(id), null, { renderer: 'canvas' });
-    charts[id].setOption(Object.assign({
-      color: PALETTE,
-      animation: false,
-      textStyle: { fontFamily: 'system-ui, "DejaVu Sans", sans-serif' },
-      tooltip: { renderMode: 'richText', trigger: 'axis' },
-      grid: { left: 48, right: 48, top: 56, bottom: 36, containLabel: true },
-    }, option), true);
-  }
-
-  const title = (text, sub) => ({ text, subtext: sub, left: 0, textStyle: { fontSize: 14, fontWeight: 600, color: '#1f2430' },
-    subtextStyle: { color: '#687083' } });
-
-  function kpi(id, value, label) {
-    return el('div', { cls: 'card kpi', attrs: { id } }, el('div', { cls: 'value', text: value }), el('div', { cls: 'label', text: label }));
-  }
-
-  function td(text, cls) { return el('td', { cls: cls || '', text }); }
+  const chart = Tandem.charts({
+    color: PALETTE,
+    tooltip: { renderMode: 'richText', trigger: 'axis' },
+    grid: { left: 48, right: 48, top: 56, bottom: 36, containLabel: true },
+  });
+  const title = Tandem.chartTitle;
 
   const time = (iso) => new Date(iso).getTime();
   // A time axis with a little room on both sides, so that the first and last points are not on the frame.
@@ -40,11 +26,11 @@
   function showStatus(s) {
     const nextRetrain = s.judgementsAtLastRetrain + s.retrainEvery;
     $('kpis').replaceChildren(
-      kpi('kpi-policy', s.policyVersion, 'policy version (writes new tasks)'),
-      kpi('kpi-rm', s.rewardModelVersion ? 'v' + s.rewardModelVersion : '–', 'reward-model version'),
-      kpi('kpi-judgements', String(s.judgements), 'judgements (next retrain at ' + nextRetrain + ')'),
-      kpi('kpi-open', String(s.openTasks), 'open tasks'),
-      kpi('kpi-round', s.rewardModelsSincePolicyRound + ' / ' + s.optimiseEvery, 'reward models toward the next ' + s.algorithm.toUpperCase() + ' round'));
+      kpi(s.policyVersion, 'policy version (writes new tasks)', 'kpi-policy'),
+      kpi(s.rewardModelVersion ? 'v' + s.rewardModelVersion : '–', 'reward-model version', 'kpi-rm'),
+      kpi(String(s.judgements), 'judgements (next retrain at ' + nextRetrain + ')', 'kpi-judgements'),
+      kpi(String(s.openTasks), 'open tasks', 'kpi-open'),
+      kpi(s.rewardModelsSincePolicyRound + ' / ' + s.optimiseEvery, 'reward models toward the next ' + s.algorithm.toUpperCase() + ' round', 'kpi-round'));
     $('loop-summary').textContent = 'Dataset ' + s.dataset + ' · model ' + s.model + ' · ' + s.algorithm.toUpperCase()
       + ' · reward model every ' + s.retrainEvery + ' judgements, policy round every ' + s.optimiseEvery + ' reward model(s)';
     const pill = $('training-pill');
@@ -135,7 +121,6 @@
   }
 
   $('sample-version').addEventListener('change', showSamples);
-  window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
 
   (async () => {
     if (!Tandem.requireLogin()) return;
