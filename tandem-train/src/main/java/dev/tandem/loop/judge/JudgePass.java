@@ -138,7 +138,7 @@ public final class JudgePass {
         Set<Long> aiJudges = new HashSet<>();
         for (Annotator a : store.annotators()) if (a.kind() == AnnotatorKind.AI_JUDGE) aiJudges.add(a.id());
         Map<Long, Task> open = new HashMap<>();
-        for (OpenPair p : OpenPair.of(store, d)) open.put(p.task().id(), p.task());
+        for (Task t : OpenPair.openTasks(store, d)) open.put(t.id(), t);
         Map<Long, List<Double>> pA = new HashMap<>();
         for (Judgement j : store.judgements(d.id())) {
             Task t = open.get(j.taskId());

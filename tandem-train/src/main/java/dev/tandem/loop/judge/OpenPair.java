@@ -29,10 +29,7 @@ public record OpenPair(Task task, AiJudge.Pair pair) {
     }
 
     public static List<OpenPair> of(FeedbackStore store, Dataset d) {
-        int overlap = d.settings().overlap();
-        List<Task> open = store.tasks(d.id()).stream()
-                .filter(t -> !t.gold() && t.kind() == JudgementKind.PAIRWISE && t.responseIds().size() == 2 && t.judgementCount() < overlap)
-                .toList();
+        List<Task> open = openTasks(store, d);
         if (open.isEmpty()) return List.of();
         Map<Long, Prompt> prompts = store.prompts(d.id()).stream().collect(Collectors.toMap(Prompt::id, Function.identity()));
         Map<Long, Response> responses = store.responsesInDataset(d.id()).stream().collect(Collectors.toMap(Response::id, Function.identity()));
@@ -42,5 +39,13 @@ public record OpenPair(Task task, AiJudge.Pair pair) {
                     responses.get(t.responseIds().get(0)).text(), responses.get(t.responseIds().get(1)).text())));
         }
         return out;
+    }
+
+    /** The open pairwise tasks alone, without reading any texts. */
+    static List<Task> openTasks(FeedbackStore store, Dataset d) {
+        int overlap = d.settings().overlap();
+        return store.tasks(d.id()).stream()
+                .filter(t -> !t.gold() && t.kind() == JudgementKind.PAIRWISE && t.responseIds().size() == 2 && t.judgementCount() < overlap)
+                .toList();
     }
 }
