@@ -603,11 +603,7 @@ public final class JdbcFeedbackStore implements FeedbackStore {
 
     @Override
     public void setPriority(long taskId, int priority) {
-        write(true, db -> {
-            if (db.update("UPDATE tasks SET priority = ? WHERE id = ?", priority, taskId) == 0)
-                throw FeedbackException.notFound("task " + taskId);
-            return null;
-        });
+        setPriorities(Map.of(taskId, priority));
     }
 
     @Override
