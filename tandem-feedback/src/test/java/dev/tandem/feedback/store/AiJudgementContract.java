@@ -12,25 +12,14 @@ import dev.tandem.feedback.Judgement;
 import dev.tandem.feedback.JudgementKind;
 import dev.tandem.feedback.JudgementPayload;
 import dev.tandem.feedback.JudgementPayload.Choice;
-import dev.tandem.feedback.NewTask;
-import dev.tandem.feedback.Prompt;
-import dev.tandem.feedback.Response;
 import dev.tandem.feedback.Submission;
 import dev.tandem.feedback.Task;
 import dev.tandem.feedback.io.ExportKind;
 import dev.tandem.feedback.io.ExportOptions;
 import dev.tandem.feedback.io.FeedbackExporter;
-import dev.tandem.feedback.testing.MutableClock;
-import dev.tandem.feedback.testing.TestDatabase;
 import java.io.StringWriter;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
-import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Judgements of AI judges (annotator kind {@code ai-judge}) are stored with their confidence beside the people's, but

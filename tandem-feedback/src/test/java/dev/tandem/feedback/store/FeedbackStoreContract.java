@@ -26,11 +26,8 @@ import dev.tandem.feedback.Submission;
 import dev.tandem.feedback.Task;
 import dev.tandem.feedback.stats.DatasetStats;
 import dev.tandem.feedback.stats.FeedbackStats;
-import dev.tandem.feedback.testing.MutableClock;
-import dev.tandem.feedback.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -48,10 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The store's behaviour; run against SQLite and PostgreSQL by the two subclasses. */
 abstract class FeedbackStoreContract extends StoreContractBase {
