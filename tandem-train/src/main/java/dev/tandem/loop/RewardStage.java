@@ -8,7 +8,6 @@ import dev.tandem.reward.Featurizer;
 import dev.tandem.reward.PreferenceData;
 import dev.tandem.reward.RewardModel;
 import dev.tandem.reward.RewardTrainer;
-import dev.tandem.reward.Splits;
 import dev.tandem.reward.TrainConfig;
 import dev.tandem.reward.Trainable;
 import dev.tandem.reward.TrainableLinear;
@@ -47,13 +46,6 @@ public final class RewardStage {
      */
     public record Trained(RewardModel model, Evaluation.Report heldOut, PreferenceData heldOutData, int trainPairs,
             double seconds) {}
-
-    public static Trained train(PreferenceData comparisons, DemoConfig.RewardKind kind, Models.Loaded backbone,
-            int maxResponseTokens, Path dir, long seed) throws IOException {
-        long t0 = System.nanoTime();
-        Splits.Split split = Splits.byGroup(comparisons, 0.2, seed);
-        return train(split.train(), split.eval(), kind, backbone, maxResponseTokens, dir, seed, t0);
-    }
 
     public static Trained train(PreferenceData train, PreferenceData heldOut, DemoConfig.RewardKind kind,
             Models.Loaded backbone, int maxResponseTokens, Path dir, long seed, long startNanos) throws IOException {
