@@ -272,8 +272,8 @@ public final class JavaSampler implements Sampler {
                         continue;
                     }
                     int off = r * classifier.stride();
-                    int next = forced == null ? sample(logits, off, probs, rnd[r], invTemp, lp[r], generated[r])
-                            : forcedLogProb(logits, off, probs, invTemp, forced[from + r][generated[r]], lp[r], generated[r]);
+                    int next = next(logits, off, probs, rnd[r], invTemp, lp[r], generated[r],
+                            forced == null ? -1 : forced[from + r][generated[r]]);
                     if (outValues != null) val[r][generated[r]] = head(xb, r * c.dim());
                     tok[r][generated[r]] = next;
                     generated[r]++;
@@ -293,15 +293,6 @@ public final class JavaSampler implements Sampler {
             }
         }
 
-        /** Log-prob of the given token {@code next} under one row's logits; returns {@code next}. */
-        private int forcedLogProb(float[] logits, int off, float[] probs, float invTemp, int next, float[] lp, int i) {
-            int v = c.vocabSize();
-            float max = max(logits, off, v);
-            double sum = expScaled(probs, logits, off, v, max, invTemp, lanes);
-            lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
-            return next;
-        }
-
         /** The scalar head on one row of final (normed) hidden states. */
         private float head(float[] hidden, int off) {
             double s = headBias;
@@ -310,17 +301,18 @@ public final class JavaSampler implements Sampler {
         }
 
         /**
-         * Draws the next token from one row's logits (at {@code off}) and writes its log-prob to {@code lp[i]}.
-         * A method of its own, like {@link #attend}, so the JIT compiles it from its own profile: inlined into the
-         * long-running loop of {@link #run} it was compiled late and worse (measured: throughput fell by up to 40 %
-         * once {@code run} reached C2).
+         * The next token of one row — {@code forcedToken} when teacher-forcing (>= 0), else drawn from the row's logits
+         * at {@code off} — and its log-prob, written to {@code lp[i]}. Kept out of {@link #run}'s loop, like
+         * {@link #attend}, so the JIT compiles it from its own profile (with long warm-ups the sampler lost up to 40 %
+         * while on-stack replacement recompiled that loop; not shown to be cured by this split alone).
          */
-        private int sample(float[] logits, int off, float[] probs, SplittableRandom rnd, float invTemp, float[] lp,
-                int i) {
+        private int next(float[] logits, int off, float[] probs, SplittableRandom rnd, float invTemp, float[] lp, int i,
+                int forcedToken) {
             int v = c.vocabSize();
             float max = max(logits, off, v);
             double sum = expScaled(probs, logits, off, v, max, invTemp, lanes); // probs = exp((l - max)/T)
-            int next = cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd);
+            int next = forcedToken >= 0 ? forcedToken
+                    : cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd);
             lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
             return next;
         }
@@ -594,7 +586,7 @@ public final class JavaSampler implements Sampler {
             FloatVector a = FloatVector.fromArray(S, f, fo + i), b = FloatVector.fromArray(S, f, fo + h + i);
             a.div(exp(a.neg()).add(1f)).mul(b).intoArray(out, o + i);
         }
-        if (i < h) { // the last h % LANES elements through zero-padded scratch: a scalar exp per element cost 6 %
+        if (i < h) { // the last h % LANES elements through zero-padded scratch, not a scalar exp each (~2 % of samples)
             int rest = h - i;
             Arrays.fill(tail, 0f);
             System.arraycopy(f, fo + i, tail, 0, rest);

@@ -94,6 +94,19 @@ class SamplerConsistencyTest {
                 () -> new JavaSampler(model, STOP, 0).score(PROMPTS, new int[][] {{3}, {99}, {5}}, 1f, false));
     }
 
+    @Test
+    void javaScoringOfJavaSamplesRepeatsTheSamplersLogProbsBitForBit() {
+        // the trainers reuse the rollout's log-probs instead of scoring the policy again on the SIMD path
+        int[][] prompts = new int[10][];
+        for (int b = 0; b < prompts.length; b++) prompts[b] = PROMPTS[b % PROMPTS.length];
+        JavaSampler sampler = new JavaSampler(model, STOP, 0);
+        for (float temperature : new float[] {1f, 0.7f}) {
+            Generation g = sampler.generate(prompts, new SamplingConfig(temperature, 0, 1f, 20, 9, true));
+            JavaSampler.Scores s = sampler.score(prompts, g.tokens(), temperature, false);
+            for (int b = 0; b < prompts.length; b++) assertArrayEquals(g.logProbs()[b], s.logProbs()[b], 0f, "row " + b);
+        }
+    }
+
     /** The scalar head at the position that predicts each response token, through libtorch. */
     static float[][] libtorchValues(Llama m, int[][] prompts, int[][] responses) {
         try (ai.djl.ndarray.NDManager mm = m.manager().newSubManager()) {

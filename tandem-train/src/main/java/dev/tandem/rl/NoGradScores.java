@@ -17,6 +17,16 @@ final class NoGradScores {
     /** Per response token: log-probs at the temperature, and the scalar head's values if asked for (else null). */
     record Out(float[][] logp, float[][] values) {}
 
+    /**
+     * The policy's log-probs of its own rollout. On the SIMD path the sampler already computed them with the very
+     * forward the teacher-forced scorer would repeat (bit for bit, see SamplerConsistencyTest), so they are reused;
+     * otherwise (libtorch sampler) the policy is scored once, as the optimisation will be.
+     */
+    static float[][] policyLogp(Llama policy, Rollout rollout, float temperature) {
+        if (JavaSampler.suits(policy.config())) return rollout.samplerLogp();
+        return score(policy, rollout.promptTokens(), rollout.responses(), temperature, false).logp();
+    }
+
     static Out score(Llama model, int[][] prompts, int[][] responses, float temperature, boolean withValues) {
         if (JavaSampler.suits(model.config())) {
             JavaSampler.Scores s = new JavaSampler(model, new int[0], PolicyTrainer.PAD)
