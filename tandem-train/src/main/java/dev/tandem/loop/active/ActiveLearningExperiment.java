@@ -137,6 +137,7 @@ public final class ActiveLearningExperiment {
         // the gold direction of every pool pair, for the diagnostic only (never used for selection or training)
         int[] poolGold = new int[pool.size()];
         for (int i = 0; i < pool.size(); i++) poolGold[i] = Double.compare(gold.score(pool.get(i).first()), gold.score(pool.get(i).second()));
+        List<Integer> labelRows = allRows(heldOut.size());
         List<Point> out = new ArrayList<>();
         for (long seed : cfg.seeds()) {
             // the annotator's label of every pool pair for this seed: both strategies get the same answer for a pair
@@ -159,7 +160,7 @@ public final class ActiveLearningExperiment {
                         if ((poolGold[i] > 0) == poolLabel[i]) agree++;
                     }
                     out.add(new Point(s, seed, chosen.size(), accuracy(mean, heldDiffs, goldRows, goldFirst),
-                            accuracy(mean, heldDiffs, allRows(heldOut.size()), labelFirst), decided == 0 ? Double.NaN : agree / (double) decided));
+                            accuracy(mean, heldDiffs, labelRows, labelFirst), decided == 0 ? Double.NaN : agree / (double) decided));
                     progress.accept(s.id() + " seed " + seed + ": " + chosen.size() + " labels, held-out gold accuracy "
                             + String.format(java.util.Locale.ROOT, "%.3f", out.get(out.size() - 1).goldAccuracy()));
                     if (chosen.size() >= cfg.budget()) break;
