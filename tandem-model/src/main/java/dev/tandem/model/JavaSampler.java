@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Batched sampling in plain Java, llama2.c's {@code run.c} made batched: every row keeps its own position and KV
@@ -36,6 +37,10 @@ public final class JavaSampler implements Sampler {
     private final float[] rmsFinal;       // [D]
     private final Linear classifier;      // D → V
     private final float[] ropeCos, ropeSin; // [seqLen][hs/2]
+    // RoPE as whole vectors when a head fits a SIMD vector a whole number of times: per position, LANES lanes of
+    // cos(pair) and (−sin, +sin)(pair), the head's pattern repeated; null otherwise (scalar RoPE)
+    private final float[] ropeCosV, ropeSinV;
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(S, i -> i ^ 1);
     private final float[] headWeight;     // [D] scalar (value/reward) head, or null
     private final float headBias;
 
@@ -90,6 +95,21 @@ public final class JavaSampler implements Sampler {
         float[][] rope = Rope.tables(c);
         this.ropeCos = rope[0];
         this.ropeSin = rope[1];
+        int hs = c.headSize(), half = hs / 2;
+        if (LANES % hs == 0) {
+            ropeCosV = new float[c.seqLen() * LANES];
+            ropeSinV = new float[c.seqLen() * LANES];
+            for (int pos = 0; pos < c.seqLen(); pos++) {
+                for (int lane = 0; lane < LANES; lane++) {
+                    int pair = (lane % hs) / 2;
+                    float sin = ropeSin[pos * half + pair];
+                    ropeCosV[pos * LANES + lane] = ropeCos[pos * half + pair];
+                    ropeSinV[pos * LANES + lane] = lane % 2 == 0 ? -sin : sin;
+                }
+            }
+        } else {
+            ropeCosV = ropeSinV = null;
+        }
         NDArray hw = p.get(Llama.HEAD_WEIGHT), hb = p.get(Llama.HEAD_BIAS);
         this.headWeight = hw == null ? null : hw.toFloatArray();
         this.headBias = hb == null ? 0f : hb.toFloatArray()[0];
@@ -191,6 +211,25 @@ public final class JavaSampler implements Sampler {
         }
     }
 
+    /**
+     * KV caches ([layer][rows · kvHeads · hs · positions]) kept between calls: allocating them afresh each call cost
+     * page faults, up to 15 % of the sampler's time in a profile. A caller takes one set per thread, zeroed, and gives
+     * it back; sets above {@link #POOLED_MAX_FLOATS} per layer are not kept.
+     */
+    private final ConcurrentLinkedDeque<float[][]> cachePool = new ConcurrentLinkedDeque<>();
+    private static final int POOLED_MAX_FLOATS = 4 << 20, POOL_SIZE = 8;
+
+    private float[][] takeCache(int size) {
+        float[][] cache = cachePool.pollFirst();
+        if (cache == null || cache[0].length < size) return new float[c.nLayers()][size];
+        for (float[] layer : cache) Arrays.fill(layer, 0, size, 0f);
+        return cache;
+    }
+
+    private void giveBack(float[][] cache) {
+        if (cache[0].length <= POOLED_MAX_FLOATS && cachePool.size() < POOL_SIZE) cachePool.offerFirst(cache);
+    }
+
     /** Runs rows [from, to) of a batch from their prompts to the end, with their own buffers and caches. */
     private final class Rows implements Runnable {
         final int[][] prompts;
@@ -234,14 +273,23 @@ public final class JavaSampler implements Sampler {
             float[] gate = new float[n * c.hiddenDim()];
             float[] proj = new float[n * Math.max(layers[0].wo.stride(), layers[0].w2.stride())];
             float[] logits = new float[n * classifier.stride()];
-            float[] scores = new float[positions + LANES];
+            float[] scores = new float[2 * (positions + LANES)]; // two heads' rows (attend)
             float[] probs = new float[v];
             // KV cache per layer and row: keys transposed [kvHead][hs][pos] so scores over positions are SIMD
             // FMAs; values [kvHead][pos][hs] so the weighted sum runs along positions without reductions.
             int rowCache = c.nKvHeads() * hs * positions;
-            float[][] keys = new float[c.nLayers()][n * rowCache];
-            float[][] values = new float[c.nLayers()][n * rowCache];
+            float[][] keys = takeCache(n * rowCache), values = takeCache(n * rowCache);
+            try {
+                run(limit, positions, x, xb, att, qkv, ffn, gate, proj, logits, scores, probs, keys, values);
+            } finally {
+                giveBack(keys);
+                giveBack(values);
+            }
+        }
 
+        private void run(int[] limit, int positions, float[] x, float[] xb, float[] att, float[] qkv, float[] ffn,
+                float[] gate, float[] proj, float[] logits, float[] scores, float[] probs, float[][] keys,
+                float[][] values) {
             int[] pos = new int[n], token = new int[n], generated = new int[n];
             int[][] tok = new int[n][];
             float[][] lp = new float[n][];
@@ -310,7 +358,7 @@ public final class JavaSampler implements Sampler {
                 int forcedToken) {
             int v = c.vocabSize();
             float max = max(logits, off, v);
-            double sum = expScaled(probs, logits, off, v, max, invTemp, lanes); // probs = exp((l - max)/T)
+            double sum = expScaled(probs, 0, logits, off, v, max, invTemp, lanes); // probs = exp((l - max)/T)
             int next = forcedToken >= 0 ? forcedToken
                     : cfg.temperature() == 0 ? argmax(logits, off, v) : Sampling.draw(probs, sum, cfg, rnd);
             lp[i] = (float) ((logits[off + next] - max) * invTemp - StrictMath.log(sum));
@@ -327,8 +375,19 @@ public final class JavaSampler implements Sampler {
             int nH = c.nHeads(), g = c.groupSize();
             float scale = (float) (1.0 / Math.sqrt(hs));
             int base = r * qs;
-            // RoPE on q and k, interleaved pairs (the k part is the kvDim columns after q)
-            for (int head = 0; head < nH + c.nKvHeads(); head++) {
+            // RoPE on q and k, interleaved pairs (the k part is the kvDim columns after q): (a, b) → (a·cos − b·sin,
+            // a·sin + b·cos), as x·cos + swap(x)·(−sin, +sin) on whole vectors where the tables exist — the same
+            // products and sums as the scalar loop, so the same bits
+            int qkEnd = base + d + kvDim, i0 = base;
+            if (ropeCosV != null) {
+                FloatVector cos = FloatVector.fromArray(S, ropeCosV, p * LANES);
+                FloatVector sin = FloatVector.fromArray(S, ropeSinV, p * LANES);
+                for (; i0 + LANES <= qkEnd; i0 += LANES) {
+                    FloatVector x = FloatVector.fromArray(S, qkv, i0);
+                    x.mul(cos).add(x.rearrange(SWAP_PAIRS).mul(sin)).intoArray(qkv, i0);
+                }
+            }
+            for (int head = (i0 - base) / hs; head < nH + c.nKvHeads(); head++) {
                 for (int pair = 0, i = base + head * hs; pair < half; pair++, i += 2) {
                     float fc = ropeCos[p * half + pair], fs = ropeSin[p * half + pair];
                     float v0 = qkv[i], v1 = qkv[i + 1];
@@ -348,11 +407,31 @@ public final class JavaSampler implements Sampler {
             // each query head attends over positions 0..p of its key/value head; the length is rounded up
             // to whole SIMD vectors and the extra scores are masked, so no scalar tails
             int len = p + 1, padded = roundUp(len);
+            if (g == 2 && hs < LANES && LANES % hs == 0) { // the two query heads of a group share each key/value load
+                int sb = scores.length / 2;                   // head b's scores start here
+                for (int kvh = 0; kvh < c.nKvHeads(); kvh++) {
+                    int kBase = cacheRow + kvh * hs * positions, ha = 2 * kvh;
+                    attentionScores2(scores, sb, qkv, base + ha * hs, base + (ha + 1) * hs, scale, keys, kBase,
+                            positions, hs, padded);
+                    Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
+                    Arrays.fill(scores, sb + len, sb + padded, Float.NEGATIVE_INFINITY);
+                    float sumA = (float) expScaled(scores, 0, scores, 0, padded, max(scores, 0, padded), 1f, lanes);
+                    float sumB = (float) expScaled(scores, sb, scores, sb, padded, max(scores, sb, padded), 1f, lanes);
+                    int oa = r * d + ha * hs, ob = oa + hs;
+                    weightedSum2(att, oa, ob, scores, sb, values, kBase, hs, padded, lanes);
+                    float invA = 1f / sumA, invB = 1f / sumB;
+                    for (int e = 0; e < hs; e++) {
+                        att[oa + e] *= invA;
+                        att[ob + e] *= invB;
+                    }
+                }
+                return;
+            }
             for (int head = 0; head < nH; head++) {
                 int kBase = cacheRow + (head / g) * hs * positions;
                 attentionScores(scores, qkv, base + head * hs, scale, keys, kBase, positions, hs, padded);
                 Arrays.fill(scores, len, padded, Float.NEGATIVE_INFINITY);
-                float sum = (float) expScaled(scores, scores, 0, padded, max(scores, 0, padded), 1f, lanes);
+                float sum = (float) expScaled(scores, 0, scores, 0, padded, max(scores, 0, padded), 1f, lanes);
                 int o = r * d + head * hs;
                 weightedSum(att, o, scores, values, kBase, hs, padded, lanes);
                 for (int e = 0; e < hs; e++) att[o + e] /= sum; // softmax's normalisation, applied once
@@ -368,7 +447,7 @@ public final class JavaSampler implements Sampler {
             for (int l = 0; l < layers.length; l++) {
                 LayerWeights w = layers[l];
                 // attention
-                rmsNorm(xb, x, w.rmsAtt(), n, d);
+                rmsNorm(xb, x, w.rmsAtt(), n, d, lanes);
                 matmul(qkv, xb, n, w.wqkv());
                 int qs = w.wqkv().stride();
                 for (int r = 0; r < n; r++) {
@@ -377,14 +456,14 @@ public final class JavaSampler implements Sampler {
                 matmul(proj, att, n, w.wo());
                 addRows(x, proj, w.wo().stride(), n, d);
                 // feed-forward
-                rmsNorm(xb, x, w.rmsFfn(), n, d);
+                rmsNorm(xb, x, w.rmsFfn(), n, d, lanes);
                 matmul(ffn, xb, n, w.w13());
                 int fs = w.w13().stride();
                 for (int r = 0; r < n; r++) swiglu(gate, r * h, ffn, r * fs, h, tail);
                 matmul(proj, gate, n, w.w2());
                 addRows(x, proj, w.w2().stride(), n, d);
             }
-            rmsNorm(xb, x, rmsFinal, n, d);
+            rmsNorm(xb, x, rmsFinal, n, d, lanes);
             matmul(logits, xb, n, classifier);
         }
     }
@@ -409,6 +488,29 @@ public final class JavaSampler implements Sampler {
             int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
             int o0 = r * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
             int j = 0;
+            for (; j + 4 * LANES <= stride; j += 4 * LANES) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+                for (int k = 0, wk = j; k < in; k++, wk += stride) {
+                    FloatVector wa = FloatVector.fromArray(S, wt, wk), wb = FloatVector.fromArray(S, wt, wk + LANES);
+                    FloatVector wc = FloatVector.fromArray(S, wt, wk + 2 * LANES);
+                    FloatVector wd = FloatVector.fromArray(S, wt, wk + 3 * LANES);
+                    FloatVector v0 = FloatVector.broadcast(S, x[x0 + k]), v1 = FloatVector.broadcast(S, x[x1 + k]);
+                    FloatVector v2 = FloatVector.broadcast(S, x[x2 + k]), v3 = FloatVector.broadcast(S, x[x3 + k]);
+                    a0 = wa.fma(v0, a0); b0 = wb.fma(v0, b0); c0 = wc.fma(v0, c0); d0 = wd.fma(v0, d0);
+                    a1 = wa.fma(v1, a1); b1 = wb.fma(v1, b1); c1 = wc.fma(v1, c1); d1 = wd.fma(v1, d1);
+                    a2 = wa.fma(v2, a2); b2 = wb.fma(v2, b2); c2 = wc.fma(v2, c2); d2 = wd.fma(v2, d2);
+                    a3 = wa.fma(v3, a3); b3 = wb.fma(v3, b3); c3 = wc.fma(v3, c3); d3 = wd.fma(v3, d3);
+                }
+                a0.intoArray(out, o0 + j); b0.intoArray(out, o0 + j + LANES);
+                c0.intoArray(out, o0 + j + 2 * LANES); d0.intoArray(out, o0 + j + 3 * LANES);
+                a1.intoArray(out, o1 + j); b1.intoArray(out, o1 + j + LANES);
+                c1.intoArray(out, o1 + j + 2 * LANES); d1.intoArray(out, o1 + j + 3 * LANES);
+                a2.intoArray(out, o2 + j); b2.intoArray(out, o2 + j + LANES);
+                c2.intoArray(out, o2 + j + 2 * LANES); d2.intoArray(out, o2 + j + 3 * LANES);
+                a3.intoArray(out, o3 + j); b3.intoArray(out, o3 + j + LANES);
+                c3.intoArray(out, o3 + j + 2 * LANES); d3.intoArray(out, o3 + j + 3 * LANES);
+            }
             for (; j + 2 * LANES <= stride; j += 2 * LANES) {
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 for (int k = 0, wk = j; k < in; k++, wk += stride) {
@@ -471,6 +573,25 @@ public final class JavaSampler implements Sampler {
         }
     }
 
+    /**
+     * {@link #attentionScores} for two query heads over the same keys (a GQA group of two): each key vector load
+     * feeds both heads' FMAs. Head a's scores go to scores[0, len), head b's to scores[sb, sb + len); each head's
+     * bits equal those of {@link #attentionScores}.
+     */
+    static void attentionScores2(float[] scores, int sb, float[] q, int qa, int qb, float scale, float[] keys, int k0,
+            int stride, int hs, int len) {
+        for (int t = 0; t < len; t += LANES) {
+            FloatVector a = FloatVector.zero(S), b = a;
+            for (int e = 0; e < hs; e++) {
+                FloatVector k = FloatVector.fromArray(S, keys, k0 + e * stride + t);
+                a = k.fma(FloatVector.broadcast(S, q[qa + e]), a);
+                b = k.fma(FloatVector.broadcast(S, q[qb + e]), b);
+            }
+            a.mul(scale).intoArray(scores, t);
+            b.mul(scale).intoArray(scores, sb + t);
+        }
+    }
+
     /** Lane i of a vector loaded at scores[t] goes to lane i / hs: each score spread over its value row. */
     private static final VectorShuffle<Float>[] SPREAD = spreadShuffles();
 
@@ -514,18 +635,51 @@ public final class JavaSampler implements Sampler {
             for (; t < len; t += perVector) {
                 even = FloatVector.fromArray(S, values, v0 + t * hs).fma(FloatVector.fromArray(S, scores, t).rearrange(spread), even);
             }
-            even.add(odd).intoArray(tmp, 0);
-            for (int e = 0; e < hs; e++) {
-                float sum = 0;
-                for (int k = e; k < LANES; k += hs) sum += tmp[k];
-                out[o + e] = sum;
-            }
+            fold(out, o, even.add(odd), hs, tmp);
         } else {
             for (int e = 0; e < hs; e++) {
                 float sum = 0;
                 for (int t = 0; t < len; t++) sum += scores[t] * values[v0 + t * hs + e];
                 out[o + e] = sum;
             }
+        }
+    }
+
+    /**
+     * {@link #weightedSum} for two heads over the same value rows (hs &lt; lanes, lanes % hs == 0): each value vector
+     * load feeds both heads. Head a's weights are scores[0, len), head b's scores[sb, sb + len); outputs at oa, ob.
+     * Each head's bits equal those of {@link #weightedSum}.
+     */
+    static void weightedSum2(float[] out, int oa, int ob, float[] scores, int sb, float[] values, int v0, int hs,
+            int len, float[] tmp) {
+        int perVector = LANES / hs;
+        VectorShuffle<Float> spread = SPREAD[hs];
+        FloatVector aEven = FloatVector.zero(S), aOdd = aEven, bEven = aEven, bOdd = aEven;
+        int t = 0;
+        for (; t + 2 * perVector <= len; t += 2 * perVector) {
+            FloatVector v0v = FloatVector.fromArray(S, values, v0 + t * hs);
+            FloatVector v1v = FloatVector.fromArray(S, values, v0 + (t + perVector) * hs);
+            aEven = v0v.fma(FloatVector.fromArray(S, scores, t).rearrange(spread), aEven);
+            aOdd = v1v.fma(FloatVector.fromArray(S, scores, t + perVector).rearrange(spread), aOdd);
+            bEven = v0v.fma(FloatVector.fromArray(S, scores, sb + t).rearrange(spread), bEven);
+            bOdd = v1v.fma(FloatVector.fromArray(S, scores, sb + t + perVector).rearrange(spread), bOdd);
+        }
+        for (; t < len; t += perVector) {
+            FloatVector vv = FloatVector.fromArray(S, values, v0 + t * hs);
+            aEven = vv.fma(FloatVector.fromArray(S, scores, t).rearrange(spread), aEven);
+            bEven = vv.fma(FloatVector.fromArray(S, scores, sb + t).rearrange(spread), bEven);
+        }
+        fold(out, oa, aEven.add(aOdd), hs, tmp);
+        fold(out, ob, bEven.add(bOdd), hs, tmp);
+    }
+
+    /** out[o + e] = Σ lanes e, e + hs, e + 2hs, … of acc, in that order. */
+    private static void fold(float[] out, int o, FloatVector acc, int hs, float[] tmp) {
+        acc.intoArray(tmp, 0);
+        for (int e = 0; e < hs; e++) {
+            float sum = 0;
+            for (int k = e; k < LANES; k += hs) sum += tmp[k];
+            out[o + e] = sum;
         }
     }
 
@@ -538,22 +692,21 @@ public final class JavaSampler implements Sampler {
         return max;
     }
 
-    /** out[i] = exp((v[off + i] − max) · scale) for i in [0, len); returns the sum. SIMD exp. */
-    static double expScaled(float[] out, float[] v, int off, int len, float max, float scale, float[] lanes) {
+    /** out[oo + i] = exp((v[off + i] − max) · scale) for i in [0, len); returns the sum. SIMD exp. */
+    static double expScaled(float[] out, int oo, float[] v, int off, int len, float max, float scale, float[] lanes) {
         int i = 0;
         FloatVector mv = FloatVector.broadcast(S, max), sv = FloatVector.broadcast(S, scale);
         FloatVector acc = FloatVector.zero(S);
         for (int bound = S.loopBound(len); i < bound; i += LANES) {
             FloatVector e = exp(FloatVector.fromArray(S, v, off + i).sub(mv).mul(sv));
-            e.intoArray(out, i);
+            e.intoArray(out, oo + i);
             acc = acc.add(e);
         }
-        double sum = 0;
         acc.intoArray(lanes, 0);
-        for (int lane = 0; lane < LANES; lane++) sum += lanes[lane]; // fixed order: reduceLanes' is not
+        double sum = sumLanes(lanes);
         for (; i < len; i++) {
-            out[i] = (float) StrictMath.exp((v[off + i] - max) * scale);
-            sum += out[i];
+            out[oo + i] = (float) StrictMath.exp((v[off + i] - max) * scale);
+            sum += out[oo + i];
         }
         return sum;
     }
@@ -597,16 +750,42 @@ public final class JavaSampler implements Sampler {
         }
     }
 
-    /** out[r] = x[r] · w / sqrt(mean(x[r]²) + eps), as llama2.c's rmsnorm. */
-    void rmsNorm(float[] out, float[] x, float[] w, int n, int d) {
+    /**
+     * out[r] = x[r] · w / sqrt(mean(x[r]²) + eps), as llama2.c's rmsnorm. The sum of squares runs in SIMD lanes
+     * summed in a fixed order ({@link #sumLanes}), so every JIT tier gives the same bits.
+     */
+    void rmsNorm(float[] out, float[] x, float[] w, int n, int d, float[] lanes) {
+        int bound = S.loopBound(d);
         for (int r = 0; r < n; r++) {
-            int o = r * d;
-            float ss = 0f;
-            for (int i = 0; i < d; i++) ss += x[o + i] * x[o + i];
+            int o = r * d, i = 0;
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += LANES) {
+                FloatVector v = FloatVector.fromArray(S, x, o + i);
+                acc = v.fma(v, acc);
+            }
+            acc.intoArray(lanes, 0);
+            float ss = sumLanes(lanes);
+            for (; i < d; i++) ss += x[o + i] * x[o + i];
             ss = ss / d + c.normEps();
             ss = (float) (1.0 / Math.sqrt(ss));
-            for (int i = 0; i < d; i++) out[o + i] = w[i] * (ss * x[o + i]);
+            FloatVector sv = FloatVector.broadcast(S, ss);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector.fromArray(S, w, j).mul(sv.mul(FloatVector.fromArray(S, x, o + j))).intoArray(out, o + j);
+            }
+            for (; j < d; j++) out[o + j] = w[j] * (ss * x[o + j]);
         }
+    }
+
+    /**
+     * The sum of {@code lanes[0, LANES)} in a fixed order, for a vector stored there with {@code intoArray}:
+     * reduceLanes' order differs between JIT tiers. The vector itself is never passed to a method, because one that
+     * is not inlined gets it boxed, and those allocations cost more than the sum (page faults, 15 % of a profile).
+     */
+    static float sumLanes(float[] lanes) {
+        float sum = 0;
+        for (int i = 0; i < LANES; i++) sum += lanes[i];
+        return sum;
     }
 
     /** x[r][0..d) += y[r][0..d) where y has row stride {@code stride}. */
