@@ -163,6 +163,23 @@ public final class JavaSampler implements Sampler {
 
     @Override
     public Generation generate(int[][] prompts, SamplingConfig cfg) {
+        return sample(prompts, cfg, false).generation();
+    }
+
+    /**
+     * A generation and the scalar head's value at each new token (read where {@link #score} reads it, at the position
+     * that predicts the token), from the same forward: PPO with a value head on the policy's trunk needs no second pass
+     * over its own rollout.
+     */
+    public record Sampled(Generation generation, float[][] values) {}
+
+    /** {@link #generate} that also reads the scalar head (the model must have one). */
+    public Sampled generateWithValues(int[][] prompts, SamplingConfig cfg) {
+        if (headWeight == null) throw new IllegalStateException("this model has no scalar head");
+        return sample(prompts, cfg, true);
+    }
+
+    private Sampled sample(int[][] prompts, SamplingConfig cfg, boolean withValues) {
         int batch = prompts.length;
         if (batch == 0) throw new IllegalArgumentException("no prompts");
         int longest = 0;
@@ -177,8 +194,9 @@ public final class JavaSampler implements Sampler {
         int[][] tokens = new int[batch][];
         float[][] logProbs = new float[batch][];
         boolean[] finished = new boolean[batch];
-        run(prompts, null, cfg, tokens, logProbs, null, finished);
-        return new Generation(tokens, logProbs, finished);
+        float[][] values = withValues ? new float[batch][] : null;
+        run(prompts, null, cfg, tokens, logProbs, values, finished);
+        return new Sampled(new Generation(tokens, logProbs, finished), values);
     }
 
     /** Runs the rows, split between threads; {@code forced} (or null to sample) gives each row's tokens. */
@@ -337,7 +355,7 @@ public final class JavaSampler implements Sampler {
             for (int r = 0; r < n; r++) {
                 outTokens[from + r] = Arrays.copyOf(tok[r], generated[r]);
                 outLogProbs[from + r] = Arrays.copyOf(lp[r], generated[r]);
-                if (outValues != null) outValues[from + r] = val[r];
+                if (outValues != null) outValues[from + r] = Arrays.copyOf(val[r], generated[r]);
             }
         }
 

@@ -107,6 +107,35 @@ class SamplerConsistencyTest {
         }
     }
 
+    @Test
+    void sampledValuesRepeatTheTeacherForcedValuesBitForBit() {
+        // PPO with a shared value head takes old log-probs and values from the sampler's own forward
+        int[][] prompts = new int[10][];
+        for (int b = 0; b < prompts.length; b++) prompts[b] = PROMPTS[b % PROMPTS.length];
+        try (Llama withHead = model.copy(true)) {
+            float[] w = new float[16];
+            for (int i = 0; i < w.length; i++) w[i] = (float) Math.cos(i + 2.0);
+            withHead.parameters().get(Llama.HEAD_WEIGHT).set(w);
+            withHead.parameters().get(Llama.HEAD_BIAS).set(new float[] {-0.5f});
+            JavaSampler sampler = new JavaSampler(withHead, STOP, 0);
+            JavaSampler.Sampled out = sampler.generateWithValues(prompts, new SamplingConfig(0.8f, 0, 1f, 20, 4, true));
+            Generation g = out.generation();
+            JavaSampler.Scores s = sampler.score(prompts, g.tokens(), 0.8f, true);
+            boolean stopped = false;
+            for (int b = 0; b < prompts.length; b++) {
+                assertEquals(g.tokens()[b].length, out.values()[b].length, "row " + b);
+                assertArrayEquals(s.values()[b], out.values()[b], 0f, "values row " + b);
+                assertArrayEquals(s.logProbs()[b], g.logProbs()[b], 0f, "log-probs row " + b);
+                stopped |= g.finished()[b];
+            }
+            assertTrue(stopped, "some row should stop early, so values are cut to the tokens generated");
+            assertTrue(java.util.Arrays.stream(out.values()).flatMap(v -> java.util.stream.IntStream.range(0, v.length)
+                    .mapToObj(i -> v[i])).distinct().count() > 5, "values should vary along the rows");
+        }
+        assertThrows(IllegalStateException.class,
+                () -> new JavaSampler(model, STOP, 0).generateWithValues(PROMPTS, SamplingConfig.greedy(3)));
+    }
+
     /** The scalar head at the position that predicts each response token, through libtorch. */
     static float[][] libtorchValues(Llama m, int[][] prompts, int[][] responses) {
         try (ai.djl.ndarray.NDManager mm = m.manager().newSubManager()) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.model.GraphScalars;
+import dev.tandem.model.JavaSampler;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SamplingConfig;
 import dev.tandem.model.SequenceBatch;
@@ -94,13 +95,17 @@ public final class PpoTrainer extends PolicyTrainer {
         int[][] promptTokens = prompts.tokens(idx);
         SamplingConfig sc = new SamplingConfig(cfg.temperature(), 0, 1f, cfg.maxNewTokens(),
                 Seeds.mix(cfg.seed(), step, 1), cfg.stopAtEos());
-        Rollout rollout = Rollout.sample(policy, tok, promptTexts, promptTokens, sc);
+        // With the value head on the policy's trunk and the SIMD sampler, the sampler's forward gives the old log-probs
+        // and values: scoring the rollout again would repeat it bit for bit (SamplerConsistencyTest).
+        boolean shared = valueModel == null, fromSampler = shared && JavaSampler.suits(policy.config());
+        Rollout rollout = fromSampler ? Rollout.sampleWithValues(policy, tok, promptTexts, promptTokens, sc)
+                : Rollout.sample(policy, tok, promptTexts, promptTokens, sc);
         int[][] responses = rollout.responses();
         long t1 = System.nanoTime();
 
         // ---- score: one no-grad forward per model, then the reward model
-        boolean shared = valueModel == null;
-        NoGradScores.Out old = NoGradScores.score(policy, promptTokens, responses, cfg.temperature(), shared);
+        NoGradScores.Out old = fromSampler ? new NoGradScores.Out(rollout.samplerLogp(), rollout.samplerValues())
+                : NoGradScores.score(policy, promptTokens, responses, cfg.temperature(), shared);
         float[][] logp = old.logp(), values;
         if (shared) {
             values = old.values();

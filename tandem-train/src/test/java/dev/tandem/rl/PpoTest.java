@@ -35,10 +35,11 @@ class PpoTest {
                 assertEquals(sampled.length, scored.length);
                 for (int i = 0; i < sampled.length; i++) assertEquals(sampled[i], scored[i], 2e-4f, "row " + b + " token " + i);
             }
-            // ... and so does an independent scorer over the same rows
+            // ... and an independent scorer (libtorch, another summation order) agrees to float rounding, as in
+            // SamplerConsistencyTest
             Scoring.Scores indep = Scoring.score(m.model(), s.rollout().promptTokens(), s.rollout().responses(), 1f, 0);
             for (int b = 0; b < s.rollout().rows(); b++) {
-                for (int i = 0; i < s.logp()[b].length; i++) assertEquals(indep.logProbs()[b][i], s.logp()[b][i], 1e-5f);
+                for (int i = 0; i < s.logp()[b].length; i++) assertEquals(indep.logProbs()[b][i], s.logp()[b][i], 1e-4f);
             }
             // the first minibatch runs before any update: ratio 1 and approximate KL 0
             assertEquals(1.0, s.minibatchRatios()[0], 1e-5);
