@@ -53,9 +53,9 @@ public final class BenchDpoCommand implements Callable<Integer> {
             }
             DpoConfig cfg = DpoConfig.builder().steps(warmup + runs).batchSize(pairs).learningRate(1e-5f).warmupSteps(0)
                     .checkpointEvery(0).build();
-            System.err.printf(Locale.ROOT, "bench dpo: %s, %d threads, %d pairs of %d prompt + %d response tokens, "
+            System.err.printf(Locale.ROOT, "bench dpo: %s, %d threads (%s), %d pairs of %d prompt + %d response tokens, "
                             + "reference forward included, %d warm-up + %d timed steps%n", loaded.name(),
-                    TensorEngine.threads(), pairs, promptTokens, responseTokens, warmup, runs);
+                    TensorEngine.threads(), BenchStats.ompWait(), pairs, promptTokens, responseTokens, warmup, runs);
             try (DpoTrainer t = new DpoTrainer(cfg, loaded.model(), loaded.tokenizer(), null, batch, List.of())) {
                 for (int i = 0; i < warmup; i++) t.trainOn(batch, t.referenceLogps(batch), i);
                 double[] rates = new double[runs], cpuRates = new double[runs];

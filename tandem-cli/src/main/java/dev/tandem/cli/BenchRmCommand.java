@@ -75,8 +75,9 @@ public final class BenchRmCommand implements Callable<Integer> {
             }
             List<Comparison> batch = new ArrayList<>();
             for (int i = 0; i < pairs; i++) batch.add(new Comparison.Preferred("p", "c" + i, "r" + i, 0));
-            System.err.printf(Locale.ROOT, "bench rm: %s, %d threads, %d pairs = %d rows x (%d prompt + %d response) tokens, "
-                            + "%d warm-up steps, %d runs x %d steps%n", backbone.name(), TensorEngine.threads(), pairs, rows,
+            System.err.printf(Locale.ROOT, "bench rm: %s, %d threads (%s), %d pairs = %d rows x (%d prompt + %d response) tokens, "
+                            + "%d warm-up steps, %d runs x %d steps%n", backbone.name(), TensorEngine.threads(), BenchStats.ompWait(),
+                    pairs, rows,
                     promptTokens, responseTokens, warmup, runs, steps);
             try (AdamW opt = new AdamW(params, AdamW.Config.defaults())) {
                 float loss = Float.NaN;

@@ -7,6 +7,13 @@ final class BenchStats {
     private BenchStats() {}
 
     /** CPU time of the whole process (all threads), for telling compute from waiting on a shared machine. */
+    /** How libtorch's OpenMP threads wait between ops, as the environment sets it (the launcher chooses). */
+    static String ompWait() {
+        String spin = System.getenv("GOMP_SPINCOUNT"), policy = System.getenv("OMP_WAIT_POLICY");
+        if (spin != null) return "OpenMP spin " + spin + (policy != null ? ", " + policy : "");
+        return policy != null ? "OpenMP " + policy.toLowerCase(java.util.Locale.ROOT) : "OpenMP default wait";
+    }
+
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
