@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code tandem bench rm}: Bradley-Terry reward-model training steps on the transformer: zero gradients, one forward
- * pass over chosen and rejected as ONE batch of 2B rows (prompt + response, head at the last token), the loss,
- * backward and an AdamW update. Tokens are random (tokenization is not timed). The figure is the median over runs.
+ * pass over chosen and rejected as ONE batch of 2B rows (prompt + response, head at the last token; the prompt a pair
+ * shares runs once, see {@code SequenceBatch.ofSharedPrompts}), the loss, backward and an AdamW update. Tokens are random (tokenization is not timed). The figure is the median over runs.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = "Measure reward-model training throughput (pairs per second, median of runs).")
@@ -48,6 +48,10 @@ public final class BenchRmCommand implements Callable<Integer> {
 
     @Option(names = "--runs", defaultValue = "7", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int runs;
+
+    @Option(names = "--distinct-prompts", description = "Give the chosen and rejected side of a pair different prompts "
+            + "(real pairs share theirs, and the model then runs it once); for comparison.")
+    boolean distinctPrompts;
 
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -72,13 +76,14 @@ public final class BenchRmCommand implements Callable<Integer> {
                 prompts[i][0] = rm.tokenizer().bos();
                 for (int j = 1; j < promptTokens; j++) prompts[i][j] = 3 + rnd.nextInt(vocab - 3);
                 for (int j = 0; j < responseTokens; j++) responses[i][j] = 3 + rnd.nextInt(vocab - 3);
+                if (i % 2 == 1 && !distinctPrompts) prompts[i] = prompts[i - 1]; // a pair's two sides share its prompt
             }
             List<Comparison> batch = new ArrayList<>();
             for (int i = 0; i < pairs; i++) batch.add(new Comparison.Preferred("p", "c" + i, "r" + i, 0));
-            System.err.printf(Locale.ROOT, "bench rm: %s, %d threads (%s), %d pairs = %d rows x (%d prompt + %d response) tokens, "
+            System.err.printf(Locale.ROOT, "bench rm: %s, %d threads (%s), %d pairs = %d rows x (%d prompt + %d response) tokens, %s, "
                             + "%d warm-up steps, %d runs x %d steps%n", backbone.name(), TensorEngine.threads(), BenchStats.ompWait(),
-                    pairs, rows,
-                    promptTokens, responseTokens, warmup, runs, steps);
+                    pairs, rows, promptTokens, responseTokens,
+                    distinctPrompts ? "distinct prompts" : "a prompt shared by each pair", warmup, runs, steps);
             try (AdamW opt = new AdamW(params, AdamW.Config.defaults())) {
                 float loss = Float.NaN;
                 for (int i = 0; i < warmup; i++) loss = step(rm, opt, params, prompts, responses, batch);

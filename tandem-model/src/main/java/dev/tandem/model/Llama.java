@@ -48,7 +48,7 @@ public final class Llama implements AutoCloseable {
     private final NDArray ropeSin;             // [seqLen, hs]: (−sin, +sin)(pos·θ_i) for each pair
     private final NDArray headScale;           // [1, 1, nH + nKV, 1]: 1/sqrt(hs) for query heads, 1 for keys
 
-    /** Queries per block of the blocked causal attention (see {@link #attention}). */
+    /** Queries per block of the blocked causal attention (see {@link #attendAll}). */
     static final int QUERY_BLOCK = 32;
     /** Blocked attention only pays when the scores are large (B·nH·T² elements); below this, fewer ops win. */
     static final long BLOCKED_MIN_SCORES = 4L << 20;
@@ -188,13 +188,27 @@ public final class Llama implements AutoCloseable {
      * [B, T, nH + nKV, hs] with the query scale 1/sqrt(hs) folded in.
      * With a cache, this call's keys and values are written at columns [offset, offset + T) and attention runs
      * over all Tk = cache length columns (the bias hides the ones not written yet).
-     *
-     * <p>The g query heads that share a key/value head are stacked as rows (t, g) of one matrix per kv head, so the
-     * score matmul needs no broadcast of keys and a block of query positions is a contiguous row range. Without a
-     * cache, attention is causal, and large batches run in blocks of {@link #QUERY_BLOCK} queries, each over only the
-     * keys up to its last query: (n+1)/2n of the full T×T scores for n blocks, and smaller arrays.
      */
     NDArray attention(NDArray x, int l, NDArray cos, NDArray sin, NDArray bias, KvCache cache, int offset) {
+        long b = x.getShape().get(0), t = x.getShape().get(1);
+        Qkv h = qkv(x, l, cos, sin);
+        NDArray k = h.k(), v = h.v();
+        if (cache != null) {
+            cache.write(l, offset, k, v);
+            k = cache.keys(l);                                                    // [B, nKV, Tk, hs]
+            v = cache.values(l);
+        }
+        return output(attendAll(h.q(), k, v, bias, b, t, cache == null), l, b, t);
+    }
+
+    /**
+     * Queries, keys and values of one block, with RoPE: q [B, nKV, T·g, hs] (scaled), k and v [B, nKV, T, hs].
+     * The g query heads that share a key/value head are stacked as rows (t, g) of one matrix per kv head, so the
+     * score matmul needs no broadcast of keys and a block of query positions is a contiguous row range.
+     */
+    private record Qkv(NDArray q, NDArray k, NDArray v) {}
+
+    private Qkv qkv(NDArray x, int l, NDArray cos, NDArray sin) {
         LlamaConfig c = config;
         long b = x.getShape().get(0), t = x.getShape().get(1);
         int hs = c.headSize(), nH = c.nHeads(), nKv = c.nKvHeads(), g = c.groupSize();
@@ -207,28 +221,36 @@ public final class Llama implements AutoCloseable {
                 .reshape(b, nKv, t * g, hs);                                      // [B, nKV, T·g, hs]
         NDArray k = qkSplit.get(1).transpose(0, 2, 1, 3);                         // [B, nKV, T, hs]
         NDArray v = qkv.get(1).reshape(b, t, nKv, hs).transpose(0, 2, 1, 3);      // [B, nKV, T, hs]
-        if (cache != null) {
-            cache.write(l, offset, k, v);
-            k = cache.keys(l);                                                    // [B, nKV, Tk, hs]
-            v = cache.values(l);
-        }
-        long tk = k.getShape().get(2);
+        return new Qkv(q, k, v);
+    }
+
+    /**
+     * softmax(q·kᵀ + bias)·v for T queries over Tk keys; bias [B, 1, 1, T, Tk]. When {@code causal} (the queries
+     * are the last T of the keys' positions, no cache), large batches run in blocks of {@link #QUERY_BLOCK} queries,
+     * each over only the keys up to its last query: (n+1)/2n of the full T×T scores for n blocks, and smaller arrays.
+     */
+    private NDArray attendAll(NDArray q, NDArray k, NDArray v, NDArray bias, long b, long t, boolean causal) {
+        int nKv = config.nKvHeads(), g = config.groupSize();
+        long tk = k.getShape().get(2), past = tk - t;                             // keys before the first query
         NDArray rowBias = bias.reshape(-1, 1, t, 1, tk);                          // [B, 1, T, 1, Tk]
-        NDArray out;                                                              // [B, nKV, T·g, hs]
-        if (cache != null || t < 2L * QUERY_BLOCK || b * nH * t * t < BLOCKED_MIN_SCORES) {
-            out = attend(q, k, v, rowBias, b, nKv, g, t, tk);
-        } else {
-            NDList blocks = new NDList();
-            for (long s = 0; s < t; s += QUERY_BLOCK) {
-                long e = Math.min(t, s + QUERY_BLOCK);                            // queries [s, e), keys [0, e)
-                blocks.add(attend(q.get(new NDIndex(":, :, {}:{}", s * g, e * g)),
-                        k.get(new NDIndex(":, :, :{}", e)), v.get(new NDIndex(":, :, :{}", e)),
-                        rowBias.get(new NDIndex(":, :, {}:{}, :, :{}", s, e, e)), b, nKv, g, e - s, e));
-            }
-            out = NDArrays.concat(blocks, 2);
+        if (!causal || t < 2L * QUERY_BLOCK || b * config.nHeads() * t * tk < BLOCKED_MIN_SCORES) {
+            return attend(q, k, v, rowBias, b, nKv, g, t, tk);
         }
+        NDList blocks = new NDList();
+        for (long s = 0; s < t; s += QUERY_BLOCK) {
+            long e = Math.min(t, s + QUERY_BLOCK), ke = past + e;                 // queries [s, e), keys [0, ke)
+            blocks.add(attend(q.get(new NDIndex(":, :, {}:{}", s * g, e * g)),
+                    k.get(new NDIndex(":, :, :{}", ke)), v.get(new NDIndex(":, :, :{}", ke)),
+                    rowBias.get(new NDIndex(":, :, {}:{}, :, :{}", s, e, ke)), b, nKv, g, e - s, ke));
+        }
+        return NDArrays.concat(blocks, 2);
+    }
+
+    /** Heads back to rows and the output projection: [B, nKV, T·g, hs] → [B, T, D]. */
+    private NDArray output(NDArray out, int l, long b, long t) {
+        int nKv = config.nKvHeads(), g = config.groupSize(), hs = config.headSize();
         out = out.reshape(b, nKv, t, g, hs).transpose(0, 2, 1, 3, 4)              // [B, T, nKV, g, hs]
-                .reshape(b, t, c.dim());
+                .reshape(b, t, config.dim());
         return Linear.linear(out, layers[l].wo).singletonOrThrow();               // [B, T, D]
     }
 
@@ -252,18 +274,52 @@ public final class Llama implements AutoCloseable {
      * @param offset    first cache column written by this call
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache, int offset) {
-        long b = tokens.getShape().get(0), t = tokens.getShape().get(1);
         NDArray x = Embedding.embedding(tokens, tokEmbedding, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
-        long hs = config.headSize();
+        NDArray[] cs = ropeAt(positions);
+        for (int l = 0; l < layers.length; l++) {
+            x = x.add(attention(rmsNorm(x, layers[l].rmsAtt), l, cs[0], cs[1], bias, cache, offset));
+            x = x.add(swiglu(rmsNorm(x, layers[l].rmsFfn), layers[l]));
+        }
+        return rmsNorm(x, rmsFinal);
+    }
+
+    /** cos and sin [B, T, nH + nKV, hs] at positions [B, T], with the query scale folded in. */
+    private NDArray[] ropeAt(NDArray positions) {
+        long b = positions.getShape().get(0), t = positions.getShape().get(1), hs = config.headSize();
         NDArray cos = Embedding.embedding(positions, ropeCos, SparseFormat.DENSE).singletonOrThrow()
                 .reshape(b, t, 1, hs).mul(headScale);                             // [B, T, nH + nKV, hs]
         NDArray sin = Embedding.embedding(positions, ropeSin, SparseFormat.DENSE).singletonOrThrow()
                 .reshape(b, t, 1, hs).mul(headScale);
+        return new NDArray[] {cos, sin};
+    }
+
+    /**
+     * The trunk over a packed batch: final-normed hidden states [B, Tp + Tr, D]. A batch whose rows share prompts
+     * ({@link SequenceBatch#ofSharedPrompts}) runs each distinct prompt once; the result equals the unshared forward
+     * to float rounding.
+     */
+    public NDArray forward(SequenceBatch batch) {
+        SequenceBatch.SharedPrompts s = batch.shared();
+        if (s == null) return forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        // P distinct prompts [P, Tp] attend causally among themselves; R response rows [R, Tr] attend to their
+        // prompt's keys and values (rows gathered by promptOf) and causally among themselves.
+        long p = s.promptTokens().getShape().get(0), tp = s.promptTokens().getShape().get(1);
+        long r = s.responseTokens().getShape().get(0), tr = s.responseTokens().getShape().get(1);
+        NDArray xp = Embedding.embedding(s.promptTokens(), tokEmbedding, SparseFormat.DENSE).singletonOrThrow();
+        NDArray xr = Embedding.embedding(s.responseTokens(), tokEmbedding, SparseFormat.DENSE).singletonOrThrow();
+        NDArray[] cp = ropeAt(s.promptPositions()), cr = ropeAt(s.responsePositions());
+        NDIndex rows = new NDIndex("{}", s.promptOf());                             // [R] → prompt row
         for (int l = 0; l < layers.length; l++) {
-            x = x.add(attention(rmsNorm(x, layers[l].rmsAtt), l, cos, sin, bias, cache, offset));
-            x = x.add(swiglu(rmsNorm(x, layers[l].rmsFfn), layers[l]));
+            Qkv hp = qkv(rmsNorm(xp, layers[l].rmsAtt), l, cp[0], cp[1]);
+            Qkv hr = qkv(rmsNorm(xr, layers[l].rmsAtt), l, cr[0], cr[1]);
+            NDArray k = hp.k().get(rows).concat(hr.k(), 2);                         // [R, nKV, Tp + Tr, hs]
+            NDArray v = hp.v().get(rows).concat(hr.v(), 2);
+            xp = xp.add(output(attendAll(hp.q(), hp.k(), hp.v(), s.promptBias(), p, tp, true), l, p, tp));
+            xr = xr.add(output(attendAll(hr.q(), k, v, s.responseBias(), r, tr, true), l, r, tr));
+            xp = xp.add(swiglu(rmsNorm(xp, layers[l].rmsFfn), layers[l]));
+            xr = xr.add(swiglu(rmsNorm(xr, layers[l].rmsFfn), layers[l]));
         }
-        return rmsNorm(x, rmsFinal);
+        return rmsNorm(xp, rmsFinal).get(rows).concat(rmsNorm(xr, rmsFinal), 1);   // [R, Tp + Tr, D]
     }
 
     /** Language-model head: hidden [..., D] → logits [..., V]. */

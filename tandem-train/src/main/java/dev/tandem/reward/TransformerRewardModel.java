@@ -220,8 +220,8 @@ public final class TransformerRewardModel implements RewardModel {
 
     /** Rewards [B] of already tokenized rows. */
     public NDArray rewards(NDManager m, int[][] prompts, int[][] responses) {
-        SequenceBatch batch = SequenceBatch.of(m, prompts, responses, PAD);
-        NDArray hidden = model.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        SequenceBatch batch = SequenceBatch.ofSharedPrompts(m, prompts, responses, PAD); // pairs share a prompt
+        NDArray hidden = model.forward(batch);
         return model.scalarAtLast(hidden, batch.lastIndex());
     }
 

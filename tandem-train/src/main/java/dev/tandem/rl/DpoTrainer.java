@@ -84,7 +84,7 @@ public final class DpoTrainer extends SupervisedTrainer {
             r[i] = pairs.get(i).chosen();
             r[n + i] = pairs.get(i).rejected();
         }
-        return SequenceBatch.of(m, p, r, PolicyTrainer.PAD);
+        return SequenceBatch.ofSharedPrompts(m, p, r, PolicyTrainer.PAD); // each prompt runs once
     }
 
     /** [2n] sequence log-probs: sums of token log-probs, or their means for IPO. */

@@ -93,7 +93,8 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
             for (int q = 0; q < c.minibatches(); q++) {
                 int[] rows = Arrays.copyOfRange(perm, q * mb, (q + 1) * mb);
                 try (NDManager m = policy.manager().newSubManager()) {
-                    SequenceBatch batch = SequenceBatch.of(m, select(promptTokens, rows), select(responses, rows), PAD);
+                    SequenceBatch batch = SequenceBatch.ofSharedPrompts(m, select(promptTokens, rows),
+                            select(responses, rows), PAD); // a group's samples share their prompt
                     int tr = batch.responseWidth();
                     NDArray oldLp = TokenScores.padded(m, logp, rows, tr);
                     NDArray refLp = TokenScores.padded(m, refLogp, rows, tr);

@@ -28,7 +28,7 @@ public final class TokenScores {
      */
     public static Out forward(Llama model, SequenceBatch batch, float temperature, boolean withEntropy,
             boolean entropyGradient, boolean withValues) {
-        NDArray hidden = model.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        NDArray hidden = model.forward(batch);
         NDArray h = batch.responsePredictors(hidden);                                  // [B, Tr, D]
         NDArray logits = model.logits(h);                                              // [B, Tr, V]
         if (temperature != 1f) logits = logits.div(GraphScalars.of(logits, temperature)); // kept until backward
@@ -46,7 +46,7 @@ public final class TokenScores {
 
     /** Value head only (a separate value model). */
     public static NDArray values(Llama valueModel, SequenceBatch batch) {
-        NDArray hidden = valueModel.forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        NDArray hidden = valueModel.forward(batch);
         return valueModel.scalar(batch.responsePredictors(hidden)).mul(batch.responseMask());
     }
 
