@@ -274,13 +274,18 @@ public final class Llama implements AutoCloseable {
      * @param offset    first cache column written by this call
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache, int offset) {
+        return rmsNorm(blocks(tokens, positions, bias, cache, offset, layers.length), rmsFinal);
+    }
+
+    /** The residual stream [B, T, D] after the first n blocks (see {@link #forward}). */
+    private NDArray blocks(NDArray tokens, NDArray positions, NDArray bias, KvCache cache, int offset, int n) {
         NDArray x = Embedding.embedding(tokens, tokEmbedding, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
         NDArray[] cs = ropeAt(positions);
-        for (int l = 0; l < layers.length; l++) {
+        for (int l = 0; l < n; l++) {
             x = x.add(attention(rmsNorm(x, layers[l].rmsAtt), l, cs[0], cs[1], bias, cache, offset));
             x = x.add(swiglu(rmsNorm(x, layers[l].rmsFfn), layers[l]));
         }
-        return rmsNorm(x, rmsFinal);
+        return x;
     }
 
     /** cos and sin [B, T, nH + nKV, hs] at positions [B, T], with the query scale folded in. */
@@ -299,8 +304,39 @@ public final class Llama implements AutoCloseable {
      * to float rounding.
      */
     public NDArray forward(SequenceBatch batch) {
+        return rmsNorm(residual(batch, layers.length), rmsFinal);
+    }
+
+    /**
+     * Final-normed hidden states at one column per row, [B, D] — what a reward head reads. The same as
+     * {@code forward(batch)} at those columns, but the last block runs its attention (queries, scores, output) and
+     * feed-forward at that column only; every column's keys and values are still computed. index [B] (int64).
+     */
+    public NDArray forwardAt(SequenceBatch batch, NDArray index) {
+        int l = layers.length - 1;
+        NDArray x = residual(batch, l);                                           // [B, T, D] before the last block
+        long b = x.getShape().get(0), t = x.getShape().get(1), d = config.dim();
+        int nKv = config.nKvHeads(), g = config.groupSize(), hs = config.headSize();
+        NDArray[] cs = ropeAt(batch.positions());
+        Qkv h = qkv(rmsNorm(x, layers[l].rmsAtt), l, cs[0], cs[1]);
+        NDArray at = index.reshape(b, 1, 1, 1, 1);
+        NDArray q = h.q().reshape(b, nKv, t, g, hs)                               // [B, nKV, 1, g, hs] at the column
+                .gather(at.broadcast(new Shape(b, nKv, 1, g, hs)), 2).reshape(b, nKv, g, hs);
+        NDArray bias = batch.bias()                                               // [B, 1, 1, 1, T]: the column's row
+                .gather(at.broadcast(new Shape(b, 1, 1, 1, t)), 3);
+        NDArray y = x.gather(index.reshape(b, 1, 1).broadcast(new Shape(b, 1, d)), 1);      // [B, 1, D]
+        y = y.add(output(attend(q, h.k(), h.v(), bias.reshape(b, 1, 1, 1, t), b, nKv, g, 1, t), l, b, 1));
+        y = y.add(swiglu(rmsNorm(y, layers[l].rmsFfn), layers[l]));
+        return rmsNorm(y, rmsFinal).reshape(b, d);
+    }
+
+    /**
+     * The residual stream [B, Tp + Tr, D] after the first {@code n} blocks. A batch whose rows share prompts runs each
+     * distinct prompt once and returns the rows as the unshared batch would have them.
+     */
+    private NDArray residual(SequenceBatch batch, int n) {
         SequenceBatch.SharedPrompts s = batch.shared();
-        if (s == null) return forward(batch.tokens(), batch.positions(), batch.bias(), null, 0);
+        if (s == null) return blocks(batch.tokens(), batch.positions(), batch.bias(), null, 0, n);
         // P distinct prompts [P, Tp] attend causally among themselves; R response rows [R, Tr] attend to their
         // prompt's keys and values (rows gathered by promptOf) and causally among themselves.
         long p = s.promptTokens().getShape().get(0), tp = s.promptTokens().getShape().get(1);
@@ -309,7 +345,7 @@ public final class Llama implements AutoCloseable {
         NDArray xr = Embedding.embedding(s.responseTokens(), tokEmbedding, SparseFormat.DENSE).singletonOrThrow();
         NDArray[] cp = ropeAt(s.promptPositions()), cr = ropeAt(s.responsePositions());
         NDIndex rows = new NDIndex("{}", s.promptOf());                             // [R] → prompt row
-        for (int l = 0; l < layers.length; l++) {
+        for (int l = 0; l < n; l++) {
             Qkv hp = qkv(rmsNorm(xp, layers[l].rmsAtt), l, cp[0], cp[1]);
             Qkv hr = qkv(rmsNorm(xr, layers[l].rmsAtt), l, cr[0], cr[1]);
             NDArray k = hp.k().get(rows).concat(hr.k(), 2);                         // [R, nKV, Tp + Tr, hs]
@@ -319,7 +355,7 @@ public final class Llama implements AutoCloseable {
             xp = xp.add(swiglu(rmsNorm(xp, layers[l].rmsFfn), layers[l]));
             xr = xr.add(swiglu(rmsNorm(xr, layers[l].rmsFfn), layers[l]));
         }
-        return rmsNorm(xp, rmsFinal).get(rows).concat(rmsNorm(xr, rmsFinal), 1);   // [R, Tp + Tr, D]
+        return xp.get(rows).concat(xr, 1);                                         // [R, Tp + Tr, D]
     }
 
     /** Language-model head: hidden [..., D] → logits [..., V]. */

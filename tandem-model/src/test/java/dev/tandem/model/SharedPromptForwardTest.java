@@ -92,6 +92,52 @@ class SharedPromptForwardTest {
         }
     }
 
+    @Test
+    void theLastBlockAtOneColumnEqualsTheFullForwardThere() {
+        TensorEngine.start();
+        LlamaConfig c = LlamaConfig.of(16, 40, 3, 4, 2, 37, 160, false);
+        int rows = 10;
+        int[][] prompts = new int[rows][], responses = new int[rows][];
+        for (int b = 0; b < rows; b++) {
+            prompts[b] = seq(4 + (b / 2) % 3 * 7, b / 2);          // pairs share a prompt
+            responses[b] = seq(b == 3 ? 0 : 5 + (b * 7) % 19, 30 + b); // ragged, one empty
+        }
+        try (Llama model = Llama.random(c, 8, true)) {
+            model.setTrainable(true);
+            for (boolean shared : new boolean[] {false, true}) {
+                float[][] want = new float[2][], got = new float[2][];
+                Map<String, float[]> wantG = null, gotG = null;
+                for (int mode = 0; mode < 2; mode++) {
+                    for (NDArray p : model.parameters().values()) p.getGradient().muli(0);
+                    try (NDManager m = model.manager().newSubManager()) {
+                        SequenceBatch b = shared ? SequenceBatch.ofSharedPrompts(m, prompts, responses, 0)
+                                : SequenceBatch.of(m, prompts, responses, 0);
+                        assertEquals(shared, b.shared() != null);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray r = mode == 0 ? model.scalarAtLast(model.forward(b), b.lastIndex())
+                                    : model.scalar(model.forwardAt(b, b.lastIndex()));
+                            (mode == 0 ? want : got)[0] = r.toFloatArray();
+                            gc.backward(r.mul(r).sum());
+                        }
+                    }
+                    Map<String, float[]> g = new java.util.LinkedHashMap<>();
+                    for (var e : model.parameters().entrySet()) g.put(e.getKey(), e.getValue().getGradient().toFloatArray());
+                    if (mode == 0) wantG = g; else gotG = g;
+                }
+                assertEquals(rows, got[0].length);
+                for (int b = 0; b < rows; b++) assertEquals(want[0][b], got[0][b], 1e-4f, "shared " + shared + " row " + b);
+                for (var e : wantG.entrySet()) {
+                    float[] w = e.getValue(), x = gotG.get(e.getKey());
+                    double norm = 0;
+                    for (float v : w) norm = Math.max(norm, Math.abs(v));
+                    // a reward loss reaches every parameter but the language-model head
+                    assertEquals(!e.getKey().equals("output.weight"), norm > 0, e.getKey() + " gradient max " + norm);
+                    for (int i = 0; i < w.length; i++) assertEquals(w[i], x[i], 1e-4 * Math.max(1, norm), e.getKey() + "[" + i + "]");
+                }
+            }
+        }
+    }
+
     /** Hidden states, a loss from the scalar head at each row's last token and the LM head, and all gradients. */
     private static Object[] run(Llama model, SequenceBatch batch) {
         for (NDArray p : model.parameters().values()) p.getGradient().muli(0);

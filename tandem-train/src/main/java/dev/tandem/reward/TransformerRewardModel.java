@@ -221,8 +221,7 @@ public final class TransformerRewardModel implements RewardModel {
     /** Rewards [B] of already tokenized rows. */
     public NDArray rewards(NDManager m, int[][] prompts, int[][] responses) {
         SequenceBatch batch = SequenceBatch.ofSharedPrompts(m, prompts, responses, PAD); // pairs share a prompt
-        NDArray hidden = model.forward(batch);
-        return model.scalarAtLast(hidden, batch.lastIndex());
+        return model.scalar(model.forwardAt(batch, batch.lastIndex()));           // the last block at the last token
     }
 
     @Override
