@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.interactions.Actions;
@@ -65,6 +66,7 @@ class LoopBrowserTest {
             loop.start(Duration.ofMillis(250));
             driver = Browser.start(tmp.resolve("chrome-profile"), 1360, 1500);
             WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+            wait.ignoring(StaleElementReferenceException.class); // the pages re-render while polling
             long ds = loop.dataset().id();
             Client alice = f.annotator("alice");
 
@@ -75,8 +77,7 @@ class LoopBrowserTest {
                 String done = i + " done today";
                 wait.until(d -> d.findElement(By.id("progress")).getText().equals(done)
                         && d.findElements(By.cssSelector("#responses .response .text")).size() == 2);
-                List<String> shown = driver.findElements(By.cssSelector("#responses .response .text")).stream()
-                        .map(WebElement::getText).toList();
+                List<String> shown = texts(driver, "#responses .response .text");
                 new Actions(driver).sendKeys(shown.get(0).length() >= shown.get(1).length() ? "1" : "2").perform();
                 new Actions(driver).sendKeys(Keys.ENTER).perform();
             }
@@ -93,26 +94,24 @@ class LoopBrowserTest {
             login(driver, wait, f, f.admin);
             driver.get(f.server.uri() + "/dashboard.html");
             wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
-            new WebDriverWait(driver, Duration.ofSeconds(90)).until(d -> {
+            new WebDriverWait(driver, Duration.ofSeconds(90)).ignoring(StaleElementReferenceException.class).until(d -> {
                 WebElement body = d.findElement(By.tagName("body"));
                 if (loop.status().lastError() != null) fail("the loop failed: " + loop.status().lastError());
                 return "v1".equals(body.getAttribute("data-policy-version"))
                         && d.findElements(By.cssSelector("#sample-table tbody tr")).size() == 3;
             });
-            assertEquals("v1", driver.findElement(By.cssSelector("#kpi-policy .value")).getText());
-            assertTrue(driver.findElement(By.cssSelector("#kpi-rm .value")).getText().matches("v[12]"));
-            for (WebElement row : driver.findElements(By.cssSelector("#sample-table tbody tr"))) {
-                List<WebElement> cells = row.findElements(By.tagName("td"));
+            // read in single scripts: the dashboard re-renders on every poll, so element handles can go stale
+            assertEquals(List.of("v1"), texts(driver, "#kpi-policy .value"));
+            assertTrue(texts(driver, "#kpi-rm .value").get(0).matches("v[12]"));
+            for (List<String> cells : rows(driver, "#sample-table")) {
                 assertEquals(3, cells.size());
-                assertFalse(cells.get(0).getText().isBlank() || cells.get(1).getText().isBlank() || cells.get(2).getText().isBlank());
+                assertFalse(cells.get(0).isBlank() || cells.get(1).isBlank() || cells.get(2).isBlank());
             }
             assertEquals("v1 (tuned)", driver.findElement(By.id("sample-head")).getAttribute("textContent"));
             for (String chart : List.of("chart-judgements", "chart-accuracy", "chart-rounds", "chart-versions"))
                 assertFalse(driver.findElements(By.cssSelector("#" + chart + " canvas")).isEmpty(), chart + " has no chart");
             assertTrue(driver.findElements(By.cssSelector("#sample-table script, #sample-table img, #sample-table b")).isEmpty());
-            List<String> versions = driver.findElements(By.cssSelector("#version-table tbody tr")).stream()
-                    .map(r -> r.findElements(By.tagName("td")).get(1).getText() + " " + r.findElements(By.tagName("td")).get(2).getText())
-                    .toList();
+            List<String> versions = rows(driver, "#version-table").stream().map(r -> r.get(1) + " " + r.get(2)).toList();
             assertTrue(versions.containsAll(List.of("policy v0", "reward-model v1", "policy v1")), versions.toString());
             Thread.sleep(300); // let the last chart paint
             Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), Browser.screenshotDir().resolve("dashboard.png"),
@@ -160,14 +159,15 @@ class LoopBrowserTest {
             ChromeDriver driver = Browser.start(tmp.resolve("chrome-profile"), 1360, 1200);
             try {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+                wait.ignoring(StaleElementReferenceException.class);
                 login(driver, wait, f, f.admin);
                 driver.get(f.server.uri() + "/dashboard.html");
                 wait.until(d -> "v1".equals(d.findElement(By.tagName("body")).getAttribute("data-policy-version"))
                         && d.findElements(By.cssSelector("#sample-table tbody tr")).size() == 1);
-                List<WebElement> cells = driver.findElements(By.cssSelector("#sample-table tbody td"));
-                assertEquals("Once " + script, cells.get(0).getText());
-                assertEquals(img, cells.get(1).getText());
-                assertEquals(script, cells.get(2).getText());
+                List<String> cells = rows(driver, "#sample-table").get(0);
+                assertEquals("Once " + script, cells.get(0));
+                assertEquals(img, cells.get(1));
+                assertEquals(script, cells.get(2));
                 assertTrue(driver.findElement(By.id("last-error")).getText().contains(img));
                 assertTrue(driver.findElement(By.id("loop-summary")).getText().contains("live <b>x</b>"));
                 assertTrue(driver.findElements(By.cssSelector("main img, main script, main b")).isEmpty(), "model text became markup");
@@ -189,6 +189,20 @@ class LoopBrowserTest {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(msg + "; CI=true, so this is a failure");
             Assumptions.abort(msg);
         }
+    }
+
+    /** The rendered texts of the elements matching a selector, read in one script run. */
+    @SuppressWarnings("unchecked")
+    static List<String> texts(ChromeDriver driver, String css) {
+        return (List<String>) driver.executeScript(
+                "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText);", css);
+    }
+
+    /** The rendered texts of a table's body cells, row by row, read in one script run. */
+    @SuppressWarnings("unchecked")
+    static List<List<String>> rows(ChromeDriver driver, String table) {
+        return (List<List<String>>) driver.executeScript("return Array.from(document.querySelectorAll(arguments[0] + "
+                + "' tbody tr'), r => Array.from(r.cells, c => c.innerText));", table);
     }
 
     static void login(ChromeDriver driver, WebDriverWait wait, Fixture f, Client who) {

@@ -18,9 +18,14 @@ public final class DurabilityChild {
         FeedbackStore store = JdbcFeedbackStore.open(url); // deliberately never closed: the parent kills us
         while (true) {
             Optional<AssignedTask> t = store.nextTask(annotator, dataset);
-            if (t.isEmpty()) {
+            if (t.isEmpty()) { // all labelled before the parent's kill (a slow, loaded parent): wait for it
                 System.out.println("DONE");
                 System.out.flush();
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 return;
             }
             SubmitResult r = store.submit(annotator, new Submission(t.get().assignment().id(), "k" + t.get().assignment().id(),
