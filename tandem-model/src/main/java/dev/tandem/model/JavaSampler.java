@@ -495,8 +495,9 @@ public final class JavaSampler implements Sampler {
     // Kernels
 
     /**
-     * out[r][0..stride) = x[r][0..in) · Wᵀ for n rows. The register block is 4 rows × 2 vectors of columns: each
-     * weight load feeds four FMAs and eight independent accumulators keep both FMA units busy.
+     * out[r][0..stride) = x[r][0..in) · Wᵀ for n rows. The register block is 4 rows × 4 vectors of columns (then
+     * 4 × 2 and 4 × 1 for the rest): each weight load feeds four FMAs, each broadcast four, and 16 independent
+     * accumulators keep both FMA units busy.
      */
     static void matmul(float[] out, float[] x, int n, Linear w) {
         int in = w.in(), stride = w.stride();
