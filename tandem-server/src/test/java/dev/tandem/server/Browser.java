@@ -1,5 +1,6 @@
 package dev.tandem.server;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
@@ -7,11 +8,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Headless Debian Chromium driven through Debian's chromedriver, both given explicitly so Selenium Manager never
@@ -51,6 +60,27 @@ final class Browser {
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
         return driver;
+    }
+
+    /** Signs in through the login page by pasting the client's token; the page then moves to the home page. */
+    static void login(ChromeDriver driver, WebDriverWait wait, Fixture f, Client who) {
+        driver.get(f.server.uri() + "/login.html");
+        driver.executeScript("localStorage.clear(); sessionStorage.clear();");
+        driver.get(f.server.uri() + "/login.html");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("token"))).sendKeys(who.token());
+        driver.findElement(By.id("sign-in")).click();
+        wait.until(ExpectedConditions.urlToBe(f.server.uri() + "/"));
+    }
+
+    /** Fails on any Content-Security-Policy report or severe console message (a missing favicon aside). */
+    static void assertNoConsoleErrors(ChromeDriver driver) {
+        List<String> bad = new ArrayList<>();
+        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+            String m = e.getMessage();
+            if (m.contains("Content Security Policy") || (e.getLevel().intValue() >= Level.SEVERE.intValue() && !m.contains("favicon")))
+                bad.add(e.getLevel() + " " + m);
+        }
+        assertTrue(bad.isEmpty(), "browser console: " + bad);
     }
 
     /** Where screenshots for the README go ({@code docs/screenshots} of the repository). */

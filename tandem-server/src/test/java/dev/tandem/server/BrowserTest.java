@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +28,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.interactions.Actions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -117,7 +114,7 @@ class BrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("empty")));
         assertEquals("2 done today", driver.findElement(By.id("progress")).getText());
         assertNull(driver.executeScript("return window.__pwned === undefined ? null : window.__pwned;"));
-        assertNoCspViolations();
+        Browser.assertNoConsoleErrors(driver);
 
         // What was stored: one judgement per task, in the order shown, mapped back to the task's order.
         List<Judgement> js = f.store.judgementsBy(aliceId);
@@ -179,7 +176,7 @@ class BrowserTest {
         assertEquals(List.of(0, 1, 2, 3), ((JudgementPayload.Ranking) sand.inTaskOrder(f.store.task(tasks.get(0)).orElseThrow())).ranks());
         Judgement ends = js.stream().filter(j -> j.taskId() == tasks.get(1)).findFirst().orElseThrow();
         assertEquals(List.of(0, 0, 1), ((JudgementPayload.Ranking) ends.inTaskOrder(f.store.task(tasks.get(1)).orElseThrow())).ranks());
-        assertNoCspViolations();
+        Browser.assertNoConsoleErrors(driver);
     }
 
     @Test
@@ -232,7 +229,7 @@ class BrowserTest {
             Thread.sleep(300); // let the last chart paint
             Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), Browser.screenshotDir().resolve("admin.png"),
                     StandardCopyOption.REPLACE_EXISTING);
-            assertNoCspViolations();
+            Browser.assertNoConsoleErrors(driver);
 
             Client carol = f.annotator("carol");
             login(carol);
@@ -248,23 +245,7 @@ class BrowserTest {
 
     /** Signs in through the login page by pasting the token. */
     void login(Client who) {
-        driver.get(f.server.uri() + "/login.html");
-        driver.executeScript("localStorage.clear(); sessionStorage.clear();");
-        driver.get(f.server.uri() + "/login.html");
-        WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));
-        input.sendKeys(token(who));
-        driver.findElement(By.id("sign-in")).click();
-        wait.until(ExpectedConditions.urlToBe(f.server.uri() + "/"));
-    }
-
-    private static String token(Client c) {
-        try {
-            var field = Client.class.getDeclaredField("token");
-            field.setAccessible(true);
-            return (String) field.get(c);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        Browser.login(driver, wait, f, who);
     }
 
     void keys(CharSequence k) {
@@ -290,15 +271,5 @@ class BrowserTest {
     /** WebDriver's getText trims and collapses some whitespace; compare modulo that. */
     static String normalise(String s) {
         return s.replaceAll("\\s+", " ").strip();
-    }
-
-    void assertNoCspViolations() {
-        List<String> bad = new ArrayList<>();
-        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-            String m = e.getMessage();
-            if (m.contains("Content Security Policy") || (e.getLevel().intValue() >= Level.SEVERE.intValue() && !m.contains("favicon")))
-                bad.add(e.getLevel() + " " + m);
-        }
-        assertTrue(bad.isEmpty(), "browser console: " + bad);
     }
 }

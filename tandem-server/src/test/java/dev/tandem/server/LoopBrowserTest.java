@@ -17,9 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +28,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.interactions.Actions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -71,7 +67,7 @@ class LoopBrowserTest {
             Client alice = f.annotator("alice");
 
             // A person labels pairs from policy v0 by keyboard: the longer story wins (a taste the reward model can learn).
-            login(driver, wait, f, alice);
+            Browser.login(driver, wait, f, alice);
             driver.get(f.server.uri() + "/annotate.html?dataset=" + ds);
             for (int i = 0; i < LABELS; i++) {
                 String done = i + " done today";
@@ -82,7 +78,7 @@ class LoopBrowserTest {
                 new Actions(driver).sendKeys(Keys.ENTER).perform();
             }
             wait.until(d -> d.findElement(By.id("progress")).getText().equals(LABELS + " done today"));
-            assertNoConsoleErrors(driver);
+            Browser.assertNoConsoleErrors(driver);
 
             // An annotator cannot open the dashboard, nor read the loop's versions.
             driver.get(f.server.uri() + "/dashboard.html");
@@ -91,7 +87,7 @@ class LoopBrowserTest {
             assertEquals(403, alice.get("/api/loop/status").status());
 
             // The admin watches the dashboard while the loop trains in the background: it polls and moves to v1.
-            login(driver, wait, f, f.admin);
+            Browser.login(driver, wait, f, f.admin);
             driver.get(f.server.uri() + "/dashboard.html");
             wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
             new WebDriverWait(driver, Duration.ofSeconds(90)).ignoring(StaleElementReferenceException.class).until(d -> {
@@ -116,7 +112,7 @@ class LoopBrowserTest {
             Thread.sleep(300); // let the last chart paint
             Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), Browser.screenshotDir().resolve("dashboard.png"),
                     StandardCopyOption.REPLACE_EXISTING);
-            assertNoConsoleErrors(driver);
+            Browser.assertNoConsoleErrors(driver);
 
             // The same over HTTP: what the dashboard drew came from the real loop.
             JsonNode status = f.admin.get("/api/loop/status").json();
@@ -160,7 +156,7 @@ class LoopBrowserTest {
             try {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
                 wait.ignoring(StaleElementReferenceException.class);
-                login(driver, wait, f, f.admin);
+                Browser.login(driver, wait, f, f.admin);
                 driver.get(f.server.uri() + "/dashboard.html");
                 wait.until(d -> "v1".equals(d.findElement(By.tagName("body")).getAttribute("data-policy-version"))
                         && d.findElements(By.cssSelector("#sample-table tbody tr")).size() == 1);
@@ -173,7 +169,7 @@ class LoopBrowserTest {
                 assertTrue(driver.findElements(By.cssSelector("main img, main script, main b")).isEmpty(), "model text became markup");
                 assertEquals(null, driver.executeScript("return window.__pwned === undefined ? null : window.__pwned;"));
                 assertFalse(driver.getTitle().contains("pwned"));
-                assertNoConsoleErrors(driver);
+                Browser.assertNoConsoleErrors(driver);
             } finally {
                 driver.quit();
             }
@@ -203,24 +199,5 @@ class LoopBrowserTest {
     static List<List<String>> rows(ChromeDriver driver, String table) {
         return (List<List<String>>) driver.executeScript("return Array.from(document.querySelectorAll(arguments[0] + "
                 + "' tbody tr'), r => Array.from(r.cells, c => c.innerText));", table);
-    }
-
-    static void login(ChromeDriver driver, WebDriverWait wait, Fixture f, Client who) {
-        driver.get(f.server.uri() + "/login.html");
-        driver.executeScript("localStorage.clear(); sessionStorage.clear();");
-        driver.get(f.server.uri() + "/login.html");
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("token"))).sendKeys(who.token());
-        driver.findElement(By.id("sign-in")).click();
-        wait.until(ExpectedConditions.urlToBe(f.server.uri() + "/"));
-    }
-
-    static void assertNoConsoleErrors(ChromeDriver driver) {
-        List<String> bad = new ArrayList<>();
-        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-            String m = e.getMessage();
-            if (m.contains("Content Security Policy") || (e.getLevel().intValue() >= Level.SEVERE.intValue() && !m.contains("favicon")))
-                bad.add(e.getLevel() + " " + m);
-        }
-        assertTrue(bad.isEmpty(), "browser console: " + bad);
     }
 }
