@@ -64,7 +64,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
         int[][] responses = rollout.responses();
         long t1 = System.nanoTime();
 
-        float[][] logp = NoGradScores.policyLogp(policy, rollout, c.temperature());
+        float[][] logp = NoGradScores.policy(policy, rollout, c.temperature(), false).logp();
         float[][] refLogp = NoGradScores.score(reference, promptTokens, responses, c.temperature(), false).logp();
         float[] raw = reward.score(promptTexts, rollout.texts());
         if (raw.length != b) throw new IllegalStateException("reward model returned " + raw.length + " scores for " + b + " responses");

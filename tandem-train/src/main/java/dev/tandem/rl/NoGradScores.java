@@ -18,13 +18,16 @@ final class NoGradScores {
     record Out(float[][] logp, float[][] values) {}
 
     /**
-     * The policy's log-probs of its own rollout. On the SIMD path the sampler already computed them with the very
-     * forward the teacher-forced scorer would repeat (bit for bit, see SamplerConsistencyTest), so they are reused;
-     * otherwise (libtorch sampler) the policy is scored once, as the optimisation will be.
+     * The policy's scores of its own rollout: log-probs, and the scalar head's values if asked for. On the SIMD path
+     * the sampler already computed them with the very forward the teacher-forced scorer would repeat (bit for bit, see
+     * SamplerConsistencyTest) — the log-probs always, the values when it was asked to read them
+     * ({@link Rollout#sampleWithValues}) — so they are reused; otherwise the policy is scored once.
      */
-    static float[][] policyLogp(Llama policy, Rollout rollout, float temperature) {
-        if (JavaSampler.suits(policy.config())) return rollout.samplerLogp();
-        return score(policy, rollout.promptTokens(), rollout.responses(), temperature, false).logp();
+    static Out policy(Llama policy, Rollout rollout, float temperature, boolean withValues) {
+        if (JavaSampler.suits(policy.config()) && (!withValues || rollout.samplerValues() != null)) {
+            return new Out(rollout.samplerLogp(), withValues ? rollout.samplerValues() : null);
+        }
+        return score(policy, rollout.promptTokens(), rollout.responses(), temperature, withValues);
     }
 
     static Out score(Llama model, int[][] prompts, int[][] responses, float temperature, boolean withValues) {

@@ -95,17 +95,16 @@ public final class PpoTrainer extends PolicyTrainer {
         int[][] promptTokens = prompts.tokens(idx);
         SamplingConfig sc = new SamplingConfig(cfg.temperature(), 0, 1f, cfg.maxNewTokens(),
                 Seeds.mix(cfg.seed(), step, 1), cfg.stopAtEos());
-        // With the value head on the policy's trunk and the SIMD sampler, the sampler's forward gives the old log-probs
-        // and values: scoring the rollout again would repeat it bit for bit (SamplerConsistencyTest).
-        boolean shared = valueModel == null, fromSampler = shared && JavaSampler.suits(policy.config());
-        Rollout rollout = fromSampler ? Rollout.sampleWithValues(policy, tok, promptTexts, promptTokens, sc)
+        // With the value head on the policy's trunk, the SIMD sampler reads it as it samples (see NoGradScores.policy)
+        boolean shared = valueModel == null;
+        Rollout rollout = shared && JavaSampler.suits(policy.config())
+                ? Rollout.sampleWithValues(policy, tok, promptTexts, promptTokens, sc)
                 : Rollout.sample(policy, tok, promptTexts, promptTokens, sc);
         int[][] responses = rollout.responses();
         long t1 = System.nanoTime();
 
-        // ---- score: one no-grad forward per model, then the reward model
-        NoGradScores.Out old = fromSampler ? new NoGradScores.Out(rollout.samplerLogp(), rollout.samplerValues())
-                : NoGradScores.score(policy, promptTokens, responses, cfg.temperature(), shared);
+        // ---- score: what the sampler did not compute, one no-grad forward per model, then the reward model
+        NoGradScores.Out old = NoGradScores.policy(policy, rollout, cfg.temperature(), shared);
         float[][] logp = old.logp(), values;
         if (shared) {
             values = old.values();
