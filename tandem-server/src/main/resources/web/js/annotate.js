@@ -41,6 +41,7 @@
     const r = await api('/api/datasets/' + encodeURIComponent(datasetId) + '/next');
     if (r.status === 204) {
       view = null;
+      setBusy(false);
       $('task').classList.add('hidden');
       $('empty').classList.remove('hidden');
       return;
@@ -65,7 +66,8 @@
     clientId = sessionStorage.getItem(key) || Tandem.newId();   // a reload re-sends the same id
     sessionStorage.setItem(key, clientId);
     shownAt = performance.now();
-    busy = false;
+    setBusy(false);
+    $('task').dataset.assignment = String(v.assignment.id); // which task the keys act on (tests wait for a new one)
     $('empty').classList.add('hidden');
     $('task').classList.remove('hidden');
     $('task').dataset.kind = v.task.kind;
@@ -258,6 +260,12 @@
     $('submit').disabled = busy || payload() === null;
   }
 
+  /** While a submission or skip is in flight keys do nothing; aria-busy says so to assistive tech and to tests. */
+  function setBusy(b) {
+    busy = b;
+    $('task').setAttribute('aria-busy', String(b));
+  }
+
   function setStatus(text, isError) {
     const s = $('status');
     if (!s) return;
@@ -273,7 +281,7 @@
     if (!view || busy) return;
     const p = payload();
     if (!p) return setStatus(view.task.kind === 'ranking' ? 'Rank every response first.' : 'Choose an answer first.', true);
-    busy = true;
+    setBusy(true);
     update();
     setStatus('Saving…');
     const assignment = view.assignment.id;
@@ -289,11 +297,11 @@
         if (e instanceof Tandem.ApiError) {
           if (e.status === 429) { setStatus('Slow down a little…'); await sleep(1000); continue; }
           if (e.status === 409) { setStatus('This task was already answered; loading the next one.'); return loadNext(); }
-          busy = false;
+          setBusy(false);
           update();
           return setStatus('Not saved: ' + e.message, true);
         }
-        if (attempt >= 4) { busy = false; update(); return setStatus('Network problem: not saved yet. Press Enter to retry.', true); }
+        if (attempt >= 4) { setBusy(false); update(); return setStatus('Network problem: not saved yet. Press Enter to retry.', true); }
         setStatus('Network problem, retrying…', true);
         await sleep(400 * 2 ** attempt); // same clientId: a retry can never store twice
       }
@@ -302,13 +310,13 @@
 
   async function skip() {
     if (!view || busy) return;
-    busy = true;
+    setBusy(true);
     try {
       await api('/api/assignments/' + view.assignment.id + '/release', { method: 'POST' });
       sessionStorage.removeItem('tandem.client.' + view.assignment.id);
       await loadNext();
     } catch (e) {
-      busy = false;
+      setBusy(false);
       setStatus('Cannot skip: ' + e.message, true);
     }
   }

@@ -69,10 +69,9 @@ class LoopBrowserTest {
             // A person labels pairs from policy v0 by keyboard: the longer story wins (a taste the reward model can learn).
             Browser.login(driver, wait, f, alice);
             driver.get(f.server.uri() + "/annotate.html?dataset=" + ds);
+            String previous = "";
             for (int i = 0; i < LABELS; i++) {
-                String done = i + " done today";
-                wait.until(d -> d.findElement(By.id("progress")).getText().equals(done)
-                        && d.findElements(By.cssSelector("#responses .response .text")).size() == 2);
+                previous = awaitNextTask(driver, i, previous);
                 List<String> shown = texts(driver, "#responses .response .text");
                 new Actions(driver).sendKeys(shown.get(0).length() >= shown.get(1).length() ? "1" : "2").perform();
                 new Actions(driver).sendKeys(Keys.ENTER).perform();
@@ -132,6 +131,30 @@ class LoopBrowserTest {
             loop.close();
             f.close();
         }
+    }
+
+    /**
+     * Waits until the annotation page shows a task other than {@code previous}, idle and with both responses, after
+     * {@code done} labels; returns its assignment id. The progress counter moves before the next task has loaded, so
+     * keys sent on the counter alone can land on the old task or while the page is busy, and be lost.
+     */
+    static String awaitNextTask(ChromeDriver driver, int done, String previous) {
+        String progress = done + " done today";
+        // generous: only a failure waits it out, and a fresh CI machine's first browser start is slow
+        return new WebDriverWait(driver, Duration.ofSeconds(45)).ignoring(StaleElementReferenceException.class)
+                .withMessage(() -> "waiting for task " + (done + 1) + "; the page shows: " + driver.executeScript(
+                        "const t = document.getElementById('task'); return [document.getElementById('progress').textContent,"
+                        + " 'assignment ' + t.dataset.assignment, 'busy ' + t.getAttribute('aria-busy'),"
+                        + " 'status ' + (document.getElementById('status') || {}).textContent,"
+                        + " 'empty ' + !document.getElementById('empty').classList.contains('hidden')].join(' | ');"))
+                .until(d -> {
+                    WebElement task = d.findElement(By.id("task"));
+                    String shown = task.getAttribute("data-assignment");
+                    boolean ready = d.findElement(By.id("progress")).getText().equals(progress) && shown != null
+                            && !shown.equals(previous) && "false".equals(task.getAttribute("aria-busy"))
+                            && d.findElements(By.cssSelector("#responses .response .text")).size() == 2;
+                    return ready ? shown : null;
+                });
     }
 
     /** Model text and error messages with markup are shown on the dashboard as text and never run. */
