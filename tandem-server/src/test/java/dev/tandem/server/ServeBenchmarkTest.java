@@ -22,13 +22,13 @@ class ServeBenchmarkTest {
     void shortRunStoresExactlyTheAcknowledgedJudgements() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (FeedbackStore store = JdbcFeedbackStore.open(StoreConfig.sqlite(dir.resolve("bench.db")))) {
-            ServeBenchmark.Result r = new ServeBenchmark(store, new ServeBenchmark.Options(6, 0.3, 1.0, 2000),
+            ServeBenchmark.Result r = new ServeBenchmark(store, new ServeBenchmark.Options(6, 0.3, 1.0, 20_000),
                     new PrintStream(log, true, StandardCharsets.UTF_8)).run();
             assertTrue(r.consistent(), log.toString(StandardCharsets.UTF_8));
             assertTrue(r.measuredJudgements() > 0 && r.judgementsPerSecond() > 0, log.toString(StandardCharsets.UTF_8));
             assertEquals(r.acknowledged(), r.stored());
             assertTrue(r.requestP99Millis() >= r.requestP50Millis());
-            assertFalse(r.ranOut());
+            assertFalse(r.ranOut(), "the seeded tasks ran out: a fast machine labels thousands in 1.3 s, seed more"); // not a speed check
         }
     }
 
