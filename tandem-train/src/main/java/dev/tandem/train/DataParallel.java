@@ -1,0 +1,238 @@
+package dev.tandem.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.tandem.model.GraphScalars;
+import dev.tandem.model.Llama;
+import dev.tandem.model.TensorEngine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+
+/**
+ * Data-parallel gradients on one machine, as PyTorch's DistributedDataParallel does across processes: a batch is
+ * split into shards, each shard runs forward and backward on its own thread against a replica of the model, and the
+ * replicas' gradients are added to the model's in shard order (so a run is deterministic).
+ *
+ * <p>A replica's parameters are detached aliases of the model's: the same storage (an optimizer step on the model
+ * is seen by every replica at once) with their own gradients. On a shard's thread libtorch runs with one intra-op
+ * thread; for a model as small as stories260K that beats splitting each small op over the cores (measured in
+ * docs/benchmarks.md). The caller's thread gets its thread count back after every {@link #run}.
+ *
+ * <p>Each shard's loss must be its share of the batch's loss (for a mean over rows: the shard's mean times its
+ * fraction of the rows), so that the summed gradients equal the whole batch's.
+ */
+public final class DataParallel implements AutoCloseable {
+
+    /** One shard's work: forward on the replica in {@code m}, returning the loss to back-propagate and a value. */
+    @FunctionalInterface
+    public interface Task<T> {
+        Shard<T> run(Llama replica, NDManager m);
+    }
+
+    /**
+     * What a shard gives back: the loss to back-propagate (a scalar) and a value for the caller, which must not hold
+     * arrays of the shard's manager (it is closed when the task returns).
+     */
+    public record Shard<T>(NDArray loss, T value) {
+        public Shard {
+            Objects.requireNonNull(loss, "loss");
+        }
+    }
+
+    private final List<NDArray> params;             // the model's parameters
+    private final List<List<NDArray>> aliases;      // per replica, in the order of params
+    private final List<Llama> replicas;
+    private final List<ExecutorService> threads;    // one thread per shard, so its libtorch settings stay
+
+    /** The number of shards to use: {@code TANDEM_SHARDS} if set, else one per libtorch thread (TANDEM_THREADS). */
+    public static int defaultShards() {
+        String env = System.getenv("TANDEM_SHARDS");
+        if (env == null || env.isBlank()) return TensorEngine.threads();
+        try {
+            int n = Integer.parseInt(env.trim());
+            if (n > 0) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("TANDEM_SHARDS must be a positive integer, got '" + env + "'");
+    }
+
+    /**
+     * Replicas of {@code model} for {@code shards} shards. Every parameter of the model is trained (see
+     * {@link Llama#setTrainable}).
+     */
+    public DataParallel(Llama model, int shards) {
+        if (shards < 1) throw new IllegalArgumentException("shards must be >= 1, got " + shards);
+        params = new ArrayList<>(model.parameters().values());
+        defineGradients(params);
+        aliases = new ArrayList<>();
+        replicas = new ArrayList<>();
+        threads = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            NDManager owner = model.manager().newSubManager();
+            Map<String, NDArray> alias = new LinkedHashMap<>();
+            List<NDArray> trainable = new ArrayList<>();
+            for (var e : model.parameters().entrySet()) {
+                NDArray a = e.getValue().stopGradient();            // same storage, no autograd history
+                a.attach(owner);
+                a.setRequiresGradient(true);
+                trainable.add(a);
+                alias.put(e.getKey(), a);
+            }
+            replicas.add(new Llama(model.config(), owner, alias));
+            aliases.add(trainable);
+            int shard = s;
+            threads.add(Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "tandem-shard-" + shard);
+                t.setDaemon(true);
+                return t;
+            }));
+        }
+    }
+
+    public int shards() { return replicas.size(); }
+
+    /**
+     * Runs task i on replica i, each on its own thread, back-propagates each task's loss there, then adds every
+     * replica's gradients to the model's parameters (accumulating, like a backward pass; zero them before a step).
+     * At most {@link #shards()} tasks. Returns the tasks' values in order; the first failure is rethrown.
+     */
+    public <T> List<T> run(List<Task<T>> tasks) {
+        if (tasks.isEmpty() || tasks.size() > shards()) {
+            throw new IllegalArgumentException("need 1.." + shards() + " tasks, got " + tasks.size());
+        }
+        List<Future<T>> pending = new ArrayList<>();
+        for (int s = 0; s < tasks.size(); s++) {
+            Task<T> task = tasks.get(s);
+            Llama replica = replicas.get(s);
+            pending.add(threads.get(s).submit(() -> runShard(task, replica)));
+        }
+        List<T> values;
+        try {
+            values = collect(pending);
+        } catch (RuntimeException e) {
+            for (List<NDArray> replica : aliases) for (NDArray a : replica) JniUtils.zeroGrad((PtNDArray) a);
+            throw e;
+        } finally {
+            // the shards set libtorch's (process-wide) intra-op thread count to 1; give the caller its count back
+            JniUtils.setNumThreads(TensorEngine.threads());
+        }
+        try (NDManager tmp = params.get(0).getManager().newSubManager()) { // getGradient() makes a new handle
+            for (int i = 0; i < params.size(); i++) {
+                NDArray grad = params.get(i).getGradient();
+                grad.attach(tmp);
+                for (int s = 0; s < tasks.size(); s++) {
+                    NDArray a = aliases.get(s).get(i), g = a.getGradient();
+                    g.attach(tmp);
+                    grad.addi(g);
+                    JniUtils.zeroGrad((PtNDArray) a);
+                }
+            }
+        }
+        return values;
+    }
+
+    /**
+     * Runs work i on shard thread i with one libtorch thread and no autograd graph, for forward passes that need no
+     * gradient (a frozen reference model's log-probs, say): models are only read, so they need no replicas. At most
+     * {@link #shards()} pieces; returns their values in order; the first failure is rethrown.
+     */
+    public <T> List<T> map(List<Supplier<T>> work) {
+        if (work.isEmpty() || work.size() > shards()) {
+            throw new IllegalArgumentException("need 1.." + shards() + " pieces of work, got " + work.size());
+        }
+        List<Future<T>> pending = new ArrayList<>();
+        for (int s = 0; s < work.size(); s++) {
+            Supplier<T> piece = work.get(s);
+            pending.add(threads.get(s).submit(() -> {
+                JniUtils.setNumThreads(1);
+                boolean gradMode = JniUtils.isGradMode();
+                JniUtils.setGradMode(false);
+                try {
+                    return piece.get();
+                } finally {
+                    JniUtils.setGradMode(gradMode);
+                }
+            }));
+        }
+        try {
+            return collect(pending);
+        } finally {
+            JniUtils.setNumThreads(TensorEngine.threads());
+        }
+    }
+
+    /** The futures' values in order, after all of them finished; the first failure is rethrown. */
+    private static <T> List<T> collect(List<Future<T>> pending) {
+        List<T> values = new ArrayList<>();
+        RuntimeException failure = null;
+        for (Future<T> f : pending) {
+            try {
+                values.add(f.get());
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (failure == null) {
+                    failure = cause instanceof RuntimeException re ? re : new IllegalStateException(cause.toString(), cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failure == null) failure = new IllegalStateException("interrupted while waiting for a shard", e);
+            }
+        }
+        if (failure != null) throw failure;
+        return values;
+    }
+
+    private static <T> T runShard(Task<T> task, Llama replica) {
+        JniUtils.setNumThreads(1);
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);                                     // per thread in libtorch
+        try (NDManager m = replica.manager().newSubManager()) {
+            Shard<T> shard = task.run(replica, m);
+            NDArray loss = shard.loss();
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) m.ones(loss.getShape(), loss.getDataType()), false, false);
+            return shard.value();
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /**
+     * libtorch creates a parameter's {@code .grad} only in a backward pass, and DJL hands out a detached zero array
+     * for a missing one; a backward pass of Σ 0·p creates them, so that the shards' gradients can be added in place.
+     */
+    private static void defineGradients(List<NDArray> params) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try (NDManager m = params.get(0).getManager().newSubManager()) {
+            NDArray total = null;
+            for (NDArray p : params) {
+                NDArray sum = p.sum();                                  // lands in p's manager: move it to m
+                sum.attach(m);
+                NDArray zero = sum.mul(GraphScalars.of(sum, 0f));
+                total = total == null ? zero : total.add(zero);
+            }
+            JniUtils.backward((PtNDArray) total, (PtNDArray) m.ones(total.getShape(), total.getDataType()), false, false);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /** Stops the shard threads and frees the replicas (the model's parameters stay). */
+    @Override
+    public void close() {
+        for (ExecutorService t : threads) t.shutdownNow();
+        for (Llama r : replicas) r.close();
+    }
+}
