@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Models;
 import dev.tandem.model.TensorEngine;
 import dev.tandem.reward.Comparison;
@@ -11,12 +12,14 @@ import dev.tandem.reward.LossConfig;
 import dev.tandem.reward.TensorLosses;
 import dev.tandem.reward.TransformerRewardModel;
 import dev.tandem.train.AdamW;
+import dev.tandem.train.DataParallel;
 import dev.tandem.train.Gradients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,6 +59,14 @@ public final class BenchRmCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--shards", description = "Data-parallel shards, each on its own thread with one libtorch thread, "
+            + "as `rm train` runs them (default: TANDEM_SHARDS, else the libtorch thread count; 1 = no shards).")
+    Integer shards;
+
+    @Option(names = "--profile", paramLabel = "FILE", description = "After the timed runs, run one more step under "
+            + "libtorch's profiler and write its Chrome trace (chrome://tracing, Perfetto) to FILE.")
+    Path profile;
+
     @Option(names = "--max-grad-norm", defaultValue = "0", description = "Also clip gradients to this norm (default: ${DEFAULT-VALUE} = off).")
     float clip;
 
@@ -64,9 +75,12 @@ public final class BenchRmCommand implements Callable<Integer> {
         if (pairs < 1 || promptTokens < 1 || responseTokens < 1 || steps < 1 || runs < 1 || warmup < 0) {
             throw new UserException("--pairs, --prompt-tokens, --response-tokens, --steps and --runs must be positive");
         }
+        int n = shards != null ? shards : DataParallel.defaultShards();
+        if (n < 1) throw new UserException("--shards must be positive");
         try (Models.Loaded backbone = modelOptions.load();
                 TransformerRewardModel rm = TransformerRewardModel.fromBackbone(backbone, promptTokens, responseTokens)) {
             rm.model().setTrainable(true);
+
             List<NDArray> params = new ArrayList<>(rm.model().parameters().values());
             int vocab = rm.model().config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(1234);
@@ -80,21 +94,26 @@ public final class BenchRmCommand implements Callable<Integer> {
             }
             List<Comparison> batch = new ArrayList<>();
             for (int i = 0; i < pairs; i++) batch.add(new Comparison.Preferred("p", "c" + i, "r" + i, 0));
-            System.err.printf(Locale.ROOT, "bench rm: %s, %d threads (%s), %d pairs = %d rows x (%d prompt + %d response) tokens, %s, "
-                            + "%d warm-up steps, %d runs x %d steps%n", backbone.name(), TensorEngine.threads(), BenchStats.ompWait(),
+            System.err.printf(Locale.ROOT, "bench rm: %s, %s, %d pairs = %d rows x (%d prompt + %d response) tokens, %s, "
+                            + "%d warm-up steps, %d runs x %d steps%n", backbone.name(), BenchStats.parallelism(n),
                     pairs, rows, promptTokens, responseTokens,
                     distinctPrompts ? "distinct prompts" : "a prompt shared by each pair", warmup, runs, steps);
-            try (AdamW opt = new AdamW(params, AdamW.Config.defaults())) {
+            try (AdamW opt = new AdamW(params, AdamW.Config.defaults());
+                    DataParallel parallel = n > 1 ? new DataParallel(rm.model(), n) : null) {
                 float loss = Float.NaN;
-                for (int i = 0; i < warmup; i++) loss = step(rm, opt, params, prompts, responses, batch);
+                for (int i = 0; i < warmup; i++) loss = step(rm, parallel, opt, params, prompts, responses, batch);
                 double[] rates = new double[runs], cpuRates = new double[runs];
                 for (int r = 0; r < runs; r++) {
                     long t0 = System.nanoTime(), c0 = BenchStats.processCpuNanos();
-                    for (int i = 0; i < steps; i++) loss = step(rm, opt, params, prompts, responses, batch);
+                    for (int i = 0; i < steps; i++) loss = step(rm, parallel, opt, params, prompts, responses, batch);
                     rates[r] = (double) pairs * steps / ((System.nanoTime() - t0) / 1e9);
                     cpuRates[r] = (double) pairs * steps / ((BenchStats.processCpuNanos() - c0) / 1e9);
                 }
                 if (!Float.isFinite(loss)) throw new IllegalStateException("loss is " + loss);
+                if (profile != null) {
+                    TensorEngine.profile(profile, () -> step(rm, parallel, opt, params, prompts, responses, batch));
+                    System.err.println("bench rm: libtorch profile of one step written to " + profile);
+                }
                 Arrays.sort(rates);
                 double median = rates[runs / 2];
                 System.out.printf(Locale.ROOT, "cpu: %.1f pairs per CPU-second (median, all threads)%n",
@@ -107,19 +126,42 @@ public final class BenchRmCommand implements Callable<Integer> {
         return 0;
     }
 
-    private float step(TransformerRewardModel rm, AdamW opt, List<NDArray> params, int[][] prompts, int[][] responses,
-            List<Comparison> batch) {
+    private float step(TransformerRewardModel rm, DataParallel parallel, AdamW opt, List<NDArray> params,
+            int[][] prompts, int[][] responses, List<Comparison> batch) {
         opt.zeroGradients();
         float value;
-        try (NDManager m = rm.model().manager().newSubManager();
-                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray rewards = rm.rewards(m, prompts, responses); // rows 2i, 2i+1 = chosen, rejected of pair i
-            NDArray loss = TensorLosses.meanLoss(rewards, batch, LossConfig.defaults());
-            gc.backward(loss);
-            value = loss.getFloat();
+        if (parallel != null) {
+            value = parallelStep(parallel, prompts, responses, batch);
+        } else {
+            try (NDManager m = rm.model().manager().newSubManager();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray rewards = rm.rewards(m, prompts, responses); // rows 2i, 2i+1 = chosen, rejected of pair i
+                NDArray loss = TensorLosses.meanLoss(rewards, batch, LossConfig.defaults());
+                gc.backward(loss);
+                value = loss.getFloat();
+            }
         }
         if (clip > 0) Gradients.clipNorm(params, clip);
         opt.step(1e-4f);
         return value;
+    }
+
+    /** The pairs split into contiguous parts, one per shard, each weighted by its share (as `rm train` does). */
+    private static float parallelStep(DataParallel parallel, int[][] prompts, int[][] responses, List<Comparison> batch) {
+        int parts = Math.min(parallel.shards(), batch.size());
+        List<DataParallel.Task<Float>> tasks = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            int from = k * batch.size() / parts, to = (k + 1) * batch.size() / parts; // pairs [from, to)
+            tasks.add((replica, m) -> {
+                NDArray rewards = TransformerRewardModel.rewards(replica, m, Arrays.copyOfRange(prompts, 2 * from, 2 * to),
+                        Arrays.copyOfRange(responses, 2 * from, 2 * to));
+                NDArray loss = TensorLosses.meanLoss(rewards, batch.subList(from, to), LossConfig.defaults());
+                float share = (to - from) / (float) batch.size();
+                return new DataParallel.Shard<>(loss.mul(GraphScalars.of(loss, share)), loss.getFloat() * share);
+            });
+        }
+        float total = 0;
+        for (float v : parallel.run(tasks)) total += v;
+        return total;
     }
 }

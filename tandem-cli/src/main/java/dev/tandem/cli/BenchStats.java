@@ -6,7 +6,6 @@ import java.util.Arrays;
 final class BenchStats {
     private BenchStats() {}
 
-    /** CPU time of the whole process (all threads), for telling compute from waiting on a shared machine. */
     /** How libtorch's OpenMP threads wait between ops, as the environment sets it (the launcher chooses). */
     static String ompWait() {
         String spin = System.getenv("GOMP_SPINCOUNT"), policy = System.getenv("OMP_WAIT_POLICY");
@@ -14,6 +13,13 @@ final class BenchStats {
         return policy != null ? "OpenMP " + policy.toLowerCase(java.util.Locale.ROOT) : "OpenMP default wait";
     }
 
+    /** How a training step is spread over the cores: data-parallel shards, else libtorch's intra-op threads. */
+    static String parallelism(int shards) {
+        return shards > 1 ? shards + " data-parallel shards x 1 libtorch thread (" + ompWait() + ")"
+                : dev.tandem.model.TensorEngine.threads() + " libtorch threads (" + ompWait() + ")";
+    }
+
+    /** CPU time of the whole process (all threads), for telling compute from waiting on a shared machine. */
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();

@@ -26,6 +26,19 @@ public final class TensorEngine {
         return engine;
     }
 
+    /**
+     * Runs {@code work} under libtorch's profiler and writes what it recorded (every op with its input shapes) as a
+     * Chrome trace to {@code file}, for chrome://tracing or Perfetto. One profile at a time per process.
+     */
+    public static void profile(java.nio.file.Path file, Runnable work) {
+        JniUtils.startProfile(false, true, false);
+        try {
+            work.run();
+        } finally {
+            JniUtils.stopProfile(file.toAbsolutePath().toString());
+        }
+    }
+
     /** The intra-op thread count Tandem uses. */
     public static int threads() {
         String env = System.getenv("TANDEM_THREADS");

@@ -10,6 +10,7 @@ import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Progress;
 import dev.tandem.model.SafeTensors;
 import dev.tandem.train.AdamW;
+import dev.tandem.train.DataParallel;
 import dev.tandem.train.Gradients;
 import dev.tandem.train.MetricsLog;
 import dev.tandem.train.RunDirectory;
@@ -171,13 +172,12 @@ public final class RewardTrainer {
         for (int mb = start; mb < end; mb += cfg.batchSize()) {
             List<Comparison> micro = new ArrayList<>();
             for (int i = mb; i < Math.min(end, mb + cfg.batchSize()); i++) micro.add(comps.get(order.get(i)));
-            List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
-            for (Comparison c : micro) {
-                for (String r : c.responses()) {
-                    prompts.add(c.prompt());
-                    responses.add(r);
-                }
+            if (model.parallel() != null) {
+                parallelMicroBatch(model, micro, stepComparisons, cfg, s, state, run);
+                continue;
             }
+            List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
+            rows(micro, prompts, responses);
             try (NDManager m = model.manager().newSubManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray rewards = model.rewards(m, prompts, responses);
@@ -193,6 +193,46 @@ public final class RewardTrainer {
         s.gradNorm = norm;
         opt.step(lr);
         return s;
+    }
+
+    /** The (prompt, response) rows of comparisons, each comparison's responses in order. */
+    private static void rows(List<Comparison> comps, List<String> prompts, List<String> responses) {
+        for (Comparison c : comps) {
+            for (String r : c.responses()) {
+                prompts.add(c.prompt());
+                responses.add(r);
+            }
+        }
+    }
+
+    /** What one shard of a micro-batch reports: its comparisons, their rewards and its mean loss. */
+    private record Part(List<Comparison> comparisons, float[] rewards, float loss) {}
+
+    /**
+     * A micro-batch split by comparisons into contiguous parts, one per shard, run in parallel (see
+     * {@link DataParallel}); each part's loss is weighted by its share of the step's comparisons, so
+     * the summed gradient is the one-thread step's.
+     */
+    private static void parallelMicroBatch(Trainable model, List<Comparison> micro, int stepComparisons,
+            TrainConfig cfg, StepStats s, State state, RunDirectory run) {
+        int parts = Math.min(model.parallel().shards(), micro.size());
+        List<DataParallel.Task<Part>> tasks = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            List<Comparison> part = micro.subList(k * micro.size() / parts, (k + 1) * micro.size() / parts);
+            tasks.add((replica, m) -> {
+                List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
+                rows(part, prompts, responses);
+                NDArray rewards = model.rewards(replica, m, prompts, responses);
+                NDArray loss = TensorLosses.meanLoss(rewards, part, cfg.loss());
+                Part result = new Part(part, rewards.toFloatArray(), loss.getFloat());
+                return new DataParallel.Shard<>(
+                        loss.mul(GraphScalars.of(loss, part.size() / (float) stepComparisons)), result);
+            });
+        }
+        for (Part p : model.parallel().run(tasks)) {
+            if (!Float.isFinite(p.loss())) throw diverged(state, run, "loss is " + p.loss());
+            s.add(p.comparisons(), p.rewards(), p.loss());
+        }
     }
 
     private static DivergedException diverged(State state, RunDirectory run, String what) {

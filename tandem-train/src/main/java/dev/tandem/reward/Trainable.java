@@ -2,6 +2,8 @@ package dev.tandem.reward;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.tandem.model.Llama;
+import dev.tandem.train.DataParallel;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,6 +27,17 @@ public interface Trainable extends AutoCloseable {
 
     /** Rewards [rows] of (prompt, response) rows, computed in {@code m}; differentiable inside a gradient collector. */
     NDArray rewards(NDManager m, List<String> prompts, List<String> responses);
+
+    /**
+     * Data-parallel shards for the training step ({@link DataParallel}), or null to train on the calling thread.
+     * With them, each shard's rewards come from {@link #rewards(Llama, NDManager, List, List)} on its replica.
+     */
+    default DataParallel parallel() { return null; }
+
+    /** Rewards as {@link #rewards(NDManager, List, List)}, computed by a replica of the trunk (see {@link #parallel}). */
+    default NDArray rewards(Llama replica, NDManager m, List<String> prompts, List<String> responses) {
+        throw new UnsupportedOperationException(kind() + " reward models train on the calling thread");
+    }
 
     /** A scorer reflecting the current parameters (for validation and the final evaluation). */
     RewardModel current();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tandem.model.Checkpoint;
 import dev.tandem.model.Llama;
+import dev.tandem.train.DataParallel;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,11 +15,18 @@ import java.util.Map;
 /** The transformer reward model during training: every parameter of the trunk and head is trained. */
 public final class TrainableTransformer implements Trainable {
     private final TransformerRewardModel model;
+    private final DataParallel parallel; // null with one shard
 
-    /** Takes ownership of {@code model} and makes all its parameters trainable. */
+    /** Takes ownership of {@code model} and makes all its parameters trainable; shards as {@link DataParallel#defaultShards}. */
     public TrainableTransformer(TransformerRewardModel model) {
+        this(model, DataParallel.defaultShards());
+    }
+
+    /** Takes ownership of {@code model} and makes all its parameters trainable; steps run in {@code shards} shards. */
+    public TrainableTransformer(TransformerRewardModel model, int shards) {
         this.model = model;
         model.model().setTrainable(true);
+        this.parallel = shards > 1 ? new DataParallel(model.model(), shards) : null;
     }
 
     @Override public String kind() { return TransformerRewardModel.KIND; }
@@ -30,6 +38,13 @@ public final class TrainableTransformer implements Trainable {
     @Override
     public NDArray rewards(NDManager m, List<String> prompts, List<String> responses) {
         return model.rewards(m, prompts, responses);
+    }
+
+    @Override public DataParallel parallel() { return parallel; }
+
+    @Override
+    public NDArray rewards(Llama replica, NDManager m, List<String> prompts, List<String> responses) {
+        return model.rewards(replica, m, prompts, responses);
     }
 
     @Override public TransformerRewardModel current() { return model; }
@@ -50,6 +65,7 @@ public final class TrainableTransformer implements Trainable {
 
     @Override
     public void close() {
+        if (parallel != null) parallel.close();
         model.close();
     }
 }

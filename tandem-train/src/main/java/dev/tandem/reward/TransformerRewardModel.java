@@ -209,19 +209,29 @@ public final class TransformerRewardModel implements RewardModel {
      * gradient collector with trainable parameters).
      */
     public NDArray rewards(NDManager m, List<String> prompts, List<String> responses) {
+        return rewards(model, m, prompts, responses);
+    }
+
+    /** Rewards [B] computed by {@code trunk}: this model or a replica of it (data-parallel training). */
+    public NDArray rewards(Llama trunk, NDManager m, List<String> prompts, List<String> responses) {
         int n = prompts.size();
         int[][] p = new int[n][], r = new int[n][];
         for (int i = 0; i < n; i++) {
             p[i] = promptTokens(prompts.get(i));
             r[i] = responseTokens(responses.get(i));
         }
-        return rewards(m, p, r);
+        return rewards(trunk, m, p, r);
     }
 
     /** Rewards [B] of already tokenized rows. */
     public NDArray rewards(NDManager m, int[][] prompts, int[][] responses) {
+        return rewards(model, m, prompts, responses);
+    }
+
+    /** Rewards [B] of already tokenized rows, computed by {@code trunk} (this model or a replica of it). */
+    public static NDArray rewards(Llama trunk, NDManager m, int[][] prompts, int[][] responses) {
         SequenceBatch batch = SequenceBatch.ofSharedPrompts(m, prompts, responses, PAD); // pairs share a prompt
-        return model.scalar(model.forwardAt(batch, batch.lastIndex()));           // the last block at the last token
+        return trunk.scalar(trunk.forwardAt(batch, batch.lastIndex()));           // the last block at the last token
     }
 
     @Override
