@@ -1,10 +1,10 @@
 package dev.tandem.cli;
 
 import dev.tandem.model.Models;
-import dev.tandem.model.TensorEngine;
 import dev.tandem.rl.DpoConfig;
 import dev.tandem.rl.DpoTrainer;
 import dev.tandem.rl.PreferencePairs;
+import dev.tandem.train.DataParallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,9 +53,9 @@ public final class BenchDpoCommand implements Callable<Integer> {
             }
             DpoConfig cfg = DpoConfig.builder().steps(warmup + runs).batchSize(pairs).learningRate(1e-5f).warmupSteps(0)
                     .checkpointEvery(0).build();
-            System.err.printf(Locale.ROOT, "bench dpo: %s, %d threads (%s), %d pairs of %d prompt + %d response tokens, "
+            System.err.printf(Locale.ROOT, "bench dpo: %s, %s, %d pairs of %d prompt + %d response tokens, "
                             + "reference forward included, %d warm-up + %d timed steps%n", loaded.name(),
-                    TensorEngine.threads(), BenchStats.ompWait(), pairs, promptTokens, responseTokens, warmup, runs);
+                    BenchStats.parallelism(DataParallel.defaultShards()), pairs, promptTokens, responseTokens, warmup, runs);
             try (DpoTrainer t = new DpoTrainer(cfg, loaded.model(), loaded.tokenizer(), null, batch, List.of())) {
                 for (int i = 0; i < warmup; i++) t.trainOn(batch, t.referenceLogps(batch), i);
                 double[] rates = new double[runs], cpuRates = new double[runs];

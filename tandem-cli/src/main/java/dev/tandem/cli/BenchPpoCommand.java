@@ -1,13 +1,13 @@
 package dev.tandem.cli;
 
 import dev.tandem.model.Models;
-import dev.tandem.model.TensorEngine;
 import dev.tandem.rl.KlEstimator;
 import dev.tandem.rl.PpoConfig;
 import dev.tandem.rl.PpoTrainer;
 import dev.tandem.rl.PromptSource;
 import dev.tandem.rl.StepResult;
 import dev.tandem.rl.rewards.LengthReward;
+import dev.tandem.train.DataParallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,9 +55,9 @@ public final class BenchPpoCommand implements Callable<Integer> {
                 p[0] = loaded.tokenizer().bos();
                 for (int i = 1; i < promptTokens; i++) p[i] = 3 + rnd.nextInt(vocab - 3);
             }
-            System.err.printf(Locale.ROOT, "bench ppo: %s, %d threads (%s), B=%d, %d prompt + %d new tokens (EOS ignored), "
+            System.err.printf(Locale.ROOT, "bench ppo: %s, %s, B=%d, %d prompt + %d new tokens (EOS ignored), "
                             + "shared value head, 1 epoch x %d minibatches, %d warm-up + %d timed steps%n", loaded.name(),
-                    TensorEngine.threads(), BenchStats.ompWait(), batch, promptTokens, newTokens, minibatches, warmup, runs);
+                    BenchStats.parallelism(DataParallel.defaultShards()), batch, promptTokens, newTokens, minibatches, warmup, runs);
             try (PpoTrainer t = new PpoTrainer(cfg, loaded.model(), loaded.tokenizer(), null, reward,
                     PromptSource.ofTokens(prompts, loaded.tokenizer(), 7))) {
                 for (int i = 1; i <= warmup; i++) t.step(i);

@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SequenceBatch;
 import dev.tandem.model.tokenizer.Tokenizer;
+import dev.tandem.train.DataParallel;
 import dev.tandem.train.Gradients;
 import dev.tandem.train.Schedules;
 
@@ -66,7 +68,26 @@ public final class DpoTrainer extends SupervisedTrainer {
         return scoreNoGrad(reference, pairs);
     }
 
+    /** Sequence log-probs of the pairs under {@code model}, no graph; split over the shard threads when there are shards. */
     private PairLogps scoreNoGrad(Llama model, List<PreferencePairs.Pair> pairs) {
+        int n = pairs.size(), parts = parallel == null ? 1 : Math.min(parallel.shards(), n);
+        if (parts < 2) return scorePart(model, pairs);
+        List<java.util.function.Supplier<PairLogps>> work = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            List<PreferencePairs.Pair> part = pairs.subList(k * n / parts, (k + 1) * n / parts);
+            work.add(() -> scorePart(model, part));
+        }
+        float[] c = new float[n], r = new float[n];
+        int at = 0;
+        for (PairLogps p : parallel.map(work)) {
+            System.arraycopy(p.chosen(), 0, c, at, p.chosen().length);
+            System.arraycopy(p.rejected(), 0, r, at, p.rejected().length);
+            at += p.chosen().length;
+        }
+        return new PairLogps(c, r);
+    }
+
+    private PairLogps scorePart(Llama model, List<PreferencePairs.Pair> pairs) {
         try (NoGrad ignored = NoGrad.enter(); NDManager m = model.manager().newSubManager()) {
             SequenceBatch b = pack(m, pairs);
             float[] all = sequenceLogps(model, b).toFloatArray();
@@ -125,9 +146,23 @@ public final class DpoTrainer extends SupervisedTrainer {
     public Map<String, Double> trainOn(List<PreferencePairs.Pair> batch, PairLogps ref, long update) {
         int n = batch.size();
         Map<String, Double> out = new LinkedHashMap<>();
+        opt.zeroGradients();
+        if (parallel != null) backwardInShards(batch, ref, out);
+        else backward(batch, ref, out);
+        float norm = Gradients.clipNorm(params, cfg.maxGradNorm());
+        float lr = Schedules.warmupCosine(update, cfg.warmupSteps(), cfg.steps(), cfg.learningRate(), cfg.minLrRatio());
+        boolean skipped = !stepIfFinite(norm, lr, update + 1);
+        out.put("grad_norm", (double) norm);
+        out.put("skipped_updates", skipped ? 1.0 : 0.0);
+        out.put("lr", (double) lr);
+        return out;
+    }
+
+    /** The loss over the whole batch and its backward pass, on the calling thread. */
+    private void backward(List<PreferencePairs.Pair> batch, PairLogps ref, Map<String, Double> out) {
+        int n = batch.size();
         try (NDManager m = policy.manager().newSubManager()) {
             SequenceBatch b = pack(m, batch);
-            opt.zeroGradients();
             PreferenceLoss.Terms t;
             NDArray logps;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -147,24 +182,67 @@ public final class DpoTrainer extends SupervisedTrainer {
             out.put("logps/chosen", c / n);
             out.put("logps/rejected", r / n);
         }
-        float norm = Gradients.clipNorm(params, cfg.maxGradNorm());
-        float lr = Schedules.warmupCosine(update, cfg.warmupSteps(), cfg.steps(), cfg.learningRate(), cfg.minLrRatio());
-        boolean skipped = !stepIfFinite(norm, lr, update + 1);
-        out.put("grad_norm", (double) norm);
-        out.put("skipped_updates", skipped ? 1.0 : 0.0);
-        out.put("lr", (double) lr);
-        return out;
+    }
+
+    /** One shard's part of a batch: its loss (a mean over its pairs), implicit rewards, accuracies and log-probs. */
+    private record ShardTerms(float loss, float[] chosen, float[] rejected, float[] accuracies, float[] logps) {}
+
+    /**
+     * The batch's pairs split into contiguous parts, one per shard ({@link DataParallel}), each part's mean loss
+     * weighted by its share of the pairs, so that the summed gradient is the one-thread step's.
+     */
+    private void backwardInShards(List<PreferencePairs.Pair> batch, PairLogps ref, Map<String, Double> out) {
+        int n = batch.size(), parts = Math.min(parallel.shards(), n);
+        List<DataParallel.Task<ShardTerms>> tasks = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            int from = k * n / parts, to = (k + 1) * n / parts;
+            float share = (to - from) / (float) n;
+            tasks.add((replica, m) -> {
+                SequenceBatch b = pack(m, batch.subList(from, to));
+                NDArray logps = sequenceLogps(replica, b);
+                NDList split = logps.split(2);
+                PreferenceLoss.Terms t = PreferenceLoss.compute(cfg.loss(), split.get(0), split.get(1),
+                        m.create(java.util.Arrays.copyOfRange(ref.chosen(), from, to)),
+                        m.create(java.util.Arrays.copyOfRange(ref.rejected(), from, to)), cfg.beta(), cfg.labelSmoothing());
+                ShardTerms terms = new ShardTerms(t.loss().getFloat(), t.chosen().toFloatArray(),
+                        t.rejected().toFloatArray(), t.accuracies().toFloatArray(), logps.toFloatArray());
+                return new DataParallel.Shard<>(t.loss().mul(GraphScalars.of(t.loss(), share)), terms);
+            });
+        }
+        float[] c = new float[n], r = new float[n], a = new float[n];
+        double loss = 0, lc = 0, lr = 0;
+        int at = 0;
+        for (ShardTerms t : parallel.run(tasks)) {
+            int len = t.chosen().length;
+            System.arraycopy(t.chosen(), 0, c, at, len);
+            System.arraycopy(t.rejected(), 0, r, at, len);
+            System.arraycopy(t.accuracies(), 0, a, at, len);
+            loss += t.loss() * (double) len / n;
+            for (int i = 0; i < len; i++) {
+                lc += t.logps()[i];
+                lr += t.logps()[len + i];
+            }
+            at += len;
+        }
+        putTerms(out, "", (float) loss, c, r, a, n);
+        out.put("logps/chosen", lc / n);
+        out.put("logps/rejected", lr / n);
     }
 
     private static void putTerms(Map<String, Double> out, String prefix, PreferenceLoss.Terms t, int n) {
-        float[] c = t.chosen().toFloatArray(), r = t.rejected().toFloatArray(), a = t.accuracies().toFloatArray();
+        putTerms(out, prefix, t.loss().getFloat(), t.chosen().toFloatArray(), t.rejected().toFloatArray(),
+                t.accuracies().toFloatArray(), n);
+    }
+
+    private static void putTerms(Map<String, Double> out, String prefix, float loss, float[] c, float[] r, float[] a,
+            int n) {
         double sc = 0, sr = 0, sa = 0;
         for (int i = 0; i < n; i++) {
             sc += c[i];
             sr += r[i];
             sa += a[i];
         }
-        out.put(prefix + "loss", (double) t.loss().getFloat());
+        out.put(prefix + "loss", (double) loss);
         out.put(prefix + "rewards/chosen", sc / n);
         out.put(prefix + "rewards/rejected", sr / n);
         out.put(prefix + "rewards/accuracies", sa / n);

@@ -7,6 +7,7 @@ import dev.tandem.model.Progress;
 import dev.tandem.model.tokenizer.Tokenizer;
 import dev.tandem.reward.RewardModel;
 import dev.tandem.train.AdamW;
+import dev.tandem.train.DataParallel;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,6 +33,8 @@ public abstract class PolicyTrainer implements AutoCloseable {
     protected final Llama policy, reference;
     protected final List<ai.djl.ndarray.NDArray> policyParams;
     protected final AdamW policyOpt;
+    private final int shards;
+    private DataParallel parallel; // made on first use
     protected final TrainingWarnings warnings = new TrainingWarnings();
     private final RunSettings run;
 
@@ -59,20 +62,33 @@ public abstract class PolicyTrainer implements AutoCloseable {
         }
         this.prompts = prompts;
         Llama p = null, r = null;
+        AdamW o = null;
         try {
             p = initial.copy(withValueHead);
             r = initial.copy(false);
             p.setTrainable(true);
             r.setTrainable(false);
             this.policyParams = new ArrayList<>(p.parameters().values());
-            this.policyOpt = new AdamW(policyParams, AdamW.Config.defaults().withWeightDecay(weightDecay));
+            o = new AdamW(policyParams, AdamW.Config.defaults().withWeightDecay(weightDecay));
+            this.shards = DataParallel.defaultShards();
         } catch (RuntimeException e) {
+            closeQuietly(o);
             closeQuietly(p);
             closeQuietly(r);
             throw e;
         }
+        this.policyOpt = o;
         this.policy = p;
         this.reference = r;
+    }
+
+    /**
+     * Data-parallel shards of the policy for an algorithm that splits its optimisation step ({@link DataParallel}),
+     * made on first use; null with one shard ({@code TANDEM_SHARDS=1} or one libtorch thread).
+     */
+    protected DataParallel parallel() {
+        if (parallel == null && shards > 1) parallel = new DataParallel(policy, shards);
+        return parallel;
     }
 
     /** Positions left for a prompt (at most 256) once {@code maxNewTokens} are reserved. */
@@ -201,6 +217,7 @@ public abstract class PolicyTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        closeQuietly(parallel);
         closeQuietly(policyOpt);
         closeQuietly(policy);
         closeQuietly(reference);

@@ -13,6 +13,7 @@ import dev.tandem.model.SequenceBatch;
 import dev.tandem.model.tokenizer.Tokenizer;
 import dev.tandem.reward.RewardModel;
 import dev.tandem.train.AdamW;
+import dev.tandem.train.DataParallel;
 import dev.tandem.train.Gradients;
 import dev.tandem.train.Schedules;
 
@@ -205,57 +206,38 @@ public final class PpoTrainer extends PolicyTrainer {
             int[] perm = Seeds.permutation(b, Seeds.mix(cfg.seed(), step, 2, epoch));
             for (int k = 0; k < cfg.minibatches(); k++) {
                 int[] rows = java.util.Arrays.copyOfRange(perm, k * mb, (k + 1) * mb);
-                try (NDManager m = policy.manager().newSubManager()) {
-                    SequenceBatch batch = SequenceBatch.of(m, select(promptTokens, rows), select(responses, rows), PAD);
-                    int tr = batch.responseWidth();
-                    NDArray mask = batch.responseMask();
-                    NDArray oldLp = TokenScores.padded(m, oldLogp, rows, tr);
-                    NDArray adv = TokenScores.padded(m, advantages, rows, tr);
-                    NDArray ret = TokenScores.padded(m, returns, rows, tr);
-                    NDArray oldV = TokenScores.padded(m, oldValues, rows, tr);
-                    policyOpt.zeroGradients();
-                    if (valueOpt != null) valueOpt.zeroGradients();
-                    PpoLoss.PolicyTerms pt;
-                    PpoLoss.ValueTerms vt;
-                    NDArray ent;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        TokenScores.Out out = TokenScores.forward(policy, batch, cfg.temperature(), true, cfg.entCoef() > 0,
-                                valueModel == null);
-                        NDArray v = valueModel == null ? out.values() : TokenScores.values(valueModel, batch);
-                        pt = PpoLoss.policy(out.logp(), oldLp, adv, mask, cfg.clipRange());
-                        vt = PpoLoss.value(v, oldV, ret, mask, cfg.clipRangeValue());
-                        ent = Masked.mean(out.entropy(), mask);
-                        NDArray loss = pt.loss().add(vt.loss().mul(GraphScalars.of(vt.loss(), cfg.vfCoef())));
-                        if (cfg.entCoef() > 0) loss = loss.sub(ent.mul(GraphScalars.of(ent, cfg.entCoef())));
-                        gc.backward(loss);
-                    }
-                    float norm = Gradients.clipNorm(policyParams, cfg.maxGradNorm());
-                    float valueNorm = valueOpt == null ? 0f : Gradients.clipNorm(valueParams, cfg.maxGradNorm());
-                    if (!Float.isFinite(norm) || !Float.isFinite(valueNorm)) {
-                        skipped++;
-                        warnings.nonFinite(step, "gradient norm " + norm + (valueOpt == null ? "" : ", value " + valueNorm)
-                                + "; policy loss " + pt.loss().getFloat() + ", value loss " + vt.loss().getFloat());
-                        continue;
-                    }
-                    gradNorm += norm;
-                    lr = Schedules.warmupCosine(policyOpt.steps(), cfg.warmupSteps(), totalUpdates, cfg.learningRate(),
-                            cfg.minLrRatio());
-                    policyOpt.step(lr);
-                    if (valueOpt != null) valueOpt.step(lr);
-                    double ratio = pt.ratioMean().getFloat(), akl = pt.approxKl().getFloat();
-                    ratios.add(ratio);
-                    approx.add(akl);
-                    pgLoss += pt.loss().getFloat();
-                    vfLoss += vt.loss().getFloat();
-                    pgClip += pt.clipFrac().getFloat();
-                    vfClip += vt.clipFrac().getFloat();
-                    entropy += ent.getFloat();
-                    ratioSq += ratio * ratio;
-                    n++;
-                    if (cfg.earlyStopKl() > 0 && akl > cfg.earlyStopKl()) {
-                        stopped = true;
-                        break outer;
-                    }
+                policyOpt.zeroGradients();
+                if (valueOpt != null) valueOpt.zeroGradients();
+                Terms t = valueModel == null && parallel() != null
+                        ? backwardInShards(promptTokens, responses, oldLogp, oldValues, advantages, returns, rows)
+                        : null;
+                if (t == null) t = backward(promptTokens, responses, oldLogp, oldValues, advantages, returns, rows);
+                float norm = Gradients.clipNorm(policyParams, cfg.maxGradNorm());
+                float valueNorm = valueOpt == null ? 0f : Gradients.clipNorm(valueParams, cfg.maxGradNorm());
+                if (!Float.isFinite(norm) || !Float.isFinite(valueNorm)) {
+                    skipped++;
+                    warnings.nonFinite(step, "gradient norm " + norm + (valueOpt == null ? "" : ", value " + valueNorm)
+                            + "; policy loss " + t.policyLoss() + ", value loss " + t.valueLoss());
+                    continue;
+                }
+                gradNorm += norm;
+                lr = Schedules.warmupCosine(policyOpt.steps(), cfg.warmupSteps(), totalUpdates, cfg.learningRate(),
+                        cfg.minLrRatio());
+                policyOpt.step(lr);
+                if (valueOpt != null) valueOpt.step(lr);
+                double ratio = t.ratio(), akl = t.approxKl();
+                ratios.add(ratio);
+                approx.add(akl);
+                pgLoss += t.policyLoss();
+                vfLoss += t.valueLoss();
+                pgClip += t.clipFrac();
+                vfClip += t.valueClipFrac();
+                entropy += t.entropy();
+                ratioSq += ratio * ratio;
+                n++;
+                if (cfg.earlyStopKl() > 0 && akl > cfg.earlyStopKl()) {
+                    stopped = true;
+                    break outer;
                 }
             }
         }
@@ -277,6 +259,82 @@ public final class PpoTrainer extends PolicyTrainer {
         mtr.put("lr", (double) lr);
         return new Optimised(mtr, ratios.stream().mapToDouble(Double::doubleValue).toArray(),
                 approx.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /** A minibatch's loss terms (masked means over its response tokens), as numbers. */
+    private record Terms(float policyLoss, float valueLoss, float clipFrac, float valueClipFrac, float entropy,
+            float ratio, float approxKl) {
+        Terms plus(Terms o, float w) {
+            return new Terms(policyLoss + w * o.policyLoss, valueLoss + w * o.valueLoss, clipFrac + w * o.clipFrac,
+                    valueClipFrac + w * o.valueClipFrac, entropy + w * o.entropy, ratio + w * o.ratio,
+                    approxKl + w * o.approxKl);
+        }
+    }
+
+    /** The PPO loss of the minibatch {@code rows} and its backward pass, on the calling thread. */
+    private Terms backward(int[][] promptTokens, int[][] responses, float[][] oldLogp, float[][] oldValues,
+            float[][] advantages, float[][] returns, int[] rows) {
+        try (NDManager m = policy.manager().newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            Loss loss = loss(policy, m, promptTokens, responses, oldLogp, oldValues, advantages, returns, rows);
+            gc.backward(loss.value());
+            return loss.terms();
+        }
+    }
+
+    /** A minibatch's loss to back-propagate and its terms. */
+    private record Loss(NDArray value, Terms terms) {}
+
+    /** The PPO loss of the minibatch {@code rows} under {@code model}: the policy or a replica of it. */
+    private Loss loss(Llama model, NDManager m, int[][] promptTokens, int[][] responses, float[][] oldLogp,
+            float[][] oldValues, float[][] advantages, float[][] returns, int[] rows) {
+        SequenceBatch batch = SequenceBatch.of(m, select(promptTokens, rows), select(responses, rows), PAD);
+        int tr = batch.responseWidth();
+        NDArray mask = batch.responseMask();
+        NDArray oldLp = TokenScores.padded(m, oldLogp, rows, tr);
+        NDArray adv = TokenScores.padded(m, advantages, rows, tr);
+        NDArray ret = TokenScores.padded(m, returns, rows, tr);
+        NDArray oldV = TokenScores.padded(m, oldValues, rows, tr);
+        TokenScores.Out out = TokenScores.forward(model, batch, cfg.temperature(), true, cfg.entCoef() > 0,
+                valueModel == null);
+        NDArray v = valueModel == null ? out.values() : TokenScores.values(valueModel, batch);
+        PpoLoss.PolicyTerms pt = PpoLoss.policy(out.logp(), oldLp, adv, mask, cfg.clipRange());
+        PpoLoss.ValueTerms vt = PpoLoss.value(v, oldV, ret, mask, cfg.clipRangeValue());
+        NDArray ent = Masked.mean(out.entropy(), mask);
+        NDArray loss = pt.loss().add(vt.loss().mul(GraphScalars.of(vt.loss(), cfg.vfCoef())));
+        if (cfg.entCoef() > 0) loss = loss.sub(ent.mul(GraphScalars.of(ent, cfg.entCoef())));
+        return new Loss(loss, new Terms(pt.loss().getFloat(), vt.loss().getFloat(), pt.clipFrac().getFloat(),
+                vt.clipFrac().getFloat(), ent.getFloat(), pt.ratioMean().getFloat(), pt.approxKl().getFloat()));
+    }
+
+    /**
+     * The minibatch's rows split into contiguous parts, one per shard ({@link DataParallel}); each
+     * part's loss, a masked mean, is weighted by its share of the response tokens, so that the summed gradient and
+     * the combined terms are the one-thread step's. Null (run it on one thread) when a part would have no tokens.
+     */
+    private Terms backwardInShards(int[][] promptTokens, int[][] responses, float[][] oldLogp, float[][] oldValues,
+            float[][] advantages, float[][] returns, int[] rows) {
+        DataParallel parallel = parallel();
+        int parts = Math.min(parallel.shards(), rows.length);
+        long total = 0;
+        for (int r : rows) total += responses[r].length;
+        List<DataParallel.Task<Terms>> tasks = new ArrayList<>();
+        float[] shares = new float[parts];
+        for (int k = 0; k < parts; k++) {
+            int[] part = java.util.Arrays.copyOfRange(rows, k * rows.length / parts, (k + 1) * rows.length / parts);
+            long tokens = 0;
+            for (int r : part) tokens += responses[r].length;
+            if (tokens == 0) return null;
+            float share = shares[k] = tokens / (float) total;
+            tasks.add((replica, m) -> {
+                Loss loss = loss(replica, m, promptTokens, responses, oldLogp, oldValues, advantages, returns, part);
+                return new DataParallel.Shard<>(loss.value().mul(GraphScalars.of(loss.value(), share)), loss.terms());
+            });
+        }
+        Terms sum = new Terms(0, 0, 0, 0, 0, 0, 0);
+        List<Terms> terms = parallel.run(tasks);
+        for (int k = 0; k < parts; k++) sum = sum.plus(terms.get(k), shares[k]);
+        return sum;
     }
 
     @Override

@@ -4,13 +4,16 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SequenceBatch;
 import dev.tandem.model.tokenizer.Tokenizer;
+import dev.tandem.train.DataParallel;
 import dev.tandem.train.Gradients;
 import dev.tandem.train.Schedules;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,25 +48,27 @@ public final class SftTrainer extends SupervisedTrainer {
     public Map<String, Double> step(long step) {
         long t0 = System.nanoTime();
         List<SftData.Example> batch = data.batch(step - 1, cfg.batchSize(), cfg.seed());
-        float loss;
-        long tokens;
-        try (NDManager m = policy.manager().newSubManager()) {
-            SequenceBatch b = pack(m, batch);
-            opt.zeroGradients();
-            NDArray l;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                l = nll(b);
-                gc.backward(l);
+        long tokens = 0;
+        for (SftData.Example e : batch) tokens += e.response().length;
+        opt.zeroGradients();
+        Float loss = parallel != null ? backwardInShards(batch, tokens) : null;
+        if (loss == null) {
+            try (NDManager m = policy.manager().newSubManager()) {
+                SequenceBatch b = pack(m, batch);
+                NDArray l;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    l = nll(policy, b);
+                    gc.backward(l);
+                }
+                loss = l.getFloat();
             }
-            loss = l.getFloat();
-            tokens = (long) b.responseMask().sum().getFloat();
         }
         float norm = Gradients.clipNorm(params, cfg.maxGradNorm());
         float lr = Schedules.warmupCosine(step - 1, cfg.warmupSteps(), cfg.steps(), cfg.learningRate(), cfg.minLrRatio());
         boolean skipped = !stepIfFinite(norm, lr, step);
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", (double) loss);
+        m.put("loss", loss.doubleValue());
         m.put("grad_norm", (double) norm);
         m.put("skipped_updates", skipped ? 1.0 : 0.0);
         m.put("lr", (double) lr);
@@ -82,7 +87,7 @@ public final class SftTrainer extends SupervisedTrainer {
                 try (NDManager m = policy.manager().newSubManager()) {
                     SequenceBatch b = pack(m, held.subList(i, Math.min(held.size(), i + cfg.batchSize())));
                     float n = b.responseMask().sum().getFloat();
-                    sum += nll(b).getFloat() * n;
+                    sum += nll(policy, b).getFloat() * n;
                     count += n;
                 }
             }
@@ -91,8 +96,31 @@ public final class SftTrainer extends SupervisedTrainer {
         return Map.of("eval/loss", loss, "eval/perplexity", Math.exp(loss));
     }
 
-    private NDArray nll(SequenceBatch b) {
-        TokenScores.Out out = TokenScores.forward(policy, b, 1f, false, false);
+    /**
+     * The batch split into contiguous parts, one per shard ({@link DataParallel}), each part's mean NLL weighted by its
+     * share of the response tokens; returns the batch's mean NLL, or null (run it on one thread) when a part has none.
+     */
+    private Float backwardInShards(List<SftData.Example> batch, long tokens) {
+        int parts = Math.min(parallel.shards(), batch.size());
+        List<DataParallel.Task<Float>> tasks = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            List<SftData.Example> part = batch.subList(k * batch.size() / parts, (k + 1) * batch.size() / parts);
+            long partTokens = 0;
+            for (SftData.Example e : part) partTokens += e.response().length;
+            if (partTokens == 0) return null;
+            float share = partTokens / (float) tokens;
+            tasks.add((replica, m) -> {
+                NDArray l = nll(replica, pack(m, part));
+                return new DataParallel.Shard<>(l.mul(GraphScalars.of(l, share)), l.getFloat() * share);
+            });
+        }
+        float loss = 0;
+        for (float v : parallel.run(tasks)) loss += v;
+        return loss;
+    }
+
+    private static NDArray nll(Llama model, SequenceBatch b) {
+        TokenScores.Out out = TokenScores.forward(model, b, 1f, false, false);
         return Masked.mean(out.logp(), b.responseMask()).neg();
     }
 

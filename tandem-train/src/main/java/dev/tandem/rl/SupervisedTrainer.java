@@ -7,6 +7,7 @@ import dev.tandem.model.Llama;
 import dev.tandem.model.Progress;
 import dev.tandem.model.tokenizer.Tokenizer;
 import dev.tandem.train.AdamW;
+import dev.tandem.train.DataParallel;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ public abstract class SupervisedTrainer implements AutoCloseable {
     protected final Llama policy;
     protected final List<NDArray> params;
     protected final AdamW opt;
+    /** Data-parallel shards of the policy for the training step, or null for one thread (see {@link DataParallel}). */
+    protected final DataParallel parallel;
     protected final Tokenizer tok;
     protected final Path tokenizerFile;
     private final int steps, evalEvery, checkpointEvery, keepCheckpoints;
@@ -43,14 +46,19 @@ public abstract class SupervisedTrainer implements AutoCloseable {
         this.checkpointEvery = checkpointEvery;
         this.keepCheckpoints = keepCheckpoints;
         Llama p = initial.copy(false);
+        AdamW o = null;
         try {
             p.setTrainable(true);
             this.params = new ArrayList<>(p.parameters().values());
-            this.opt = new AdamW(params, AdamW.Config.defaults().withWeightDecay(weightDecay));
+            o = new AdamW(params, AdamW.Config.defaults().withWeightDecay(weightDecay));
+            int shards = DataParallel.defaultShards();
+            this.parallel = shards > 1 ? new DataParallel(p, shards) : null;
         } catch (RuntimeException e) {
+            if (o != null) o.close();
             p.close();
             throw e;
         }
+        this.opt = o;
         this.policy = p;
     }
 
@@ -136,6 +144,7 @@ public abstract class SupervisedTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        PolicyTrainer.closeQuietly(parallel);
         PolicyTrainer.closeQuietly(opt);
         PolicyTrainer.closeQuietly(policy);
     }
