@@ -12,6 +12,7 @@ import dev.tandem.train.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,36 @@ class TransformerRewardModelTest {
         try (Models.Loaded backbone = Models.load("stories260K", null)) {
             return TransformerRewardModel.fromBackbone(backbone, maxPrompt, maxResponse);
         }
+    }
+
+    @Test
+    void trainingInShardsFollowsTheOneThreadRun() throws Exception {
+        PreferenceData data = RewardTrainerTest.ukpSubset(20);
+        // micro-batches of 7 comparisons (the last one 6), two per step: parts of 3, 2 and 2 comparisons
+        TrainConfig cfg = TrainConfig.transformerDefaults().withEpochs(2).withBatch(7, 2).withLearningRate(3e-3f);
+        List<String> ps = List.of("Debate: x\nStance: y", "Debate: x\nStance: y");
+        List<String> rs = List.of("A careful argument with evidence.", "no");
+        List<List<Map<String, Object>>> metrics = new ArrayList<>();
+        List<float[]> scores = new ArrayList<>();
+        for (int shards : new int[] {1, 3}) {
+            RunDirectory run = RunDirectory.create(tmp.resolve("shards-" + shards));
+            try (TrainableTransformer t = new TrainableTransformer(fromStories(16, 32), shards)) {
+                assertEquals(shards > 1, t.parallel() != null);
+                RewardTrainer.train(t, data, null, cfg, run, Map.of(), false, null);
+                scores.add(t.current().score(ps, rs));
+            }
+            metrics.add(MetricsLog.read(run.metrics()));
+        }
+        assertEquals(metrics.get(0).size(), metrics.get(1).size());
+        for (int i = 0; i < metrics.get(0).size(); i++) {
+            for (String k : List.of("loss", "accuracy", "mean_reward", "margin", "grad_norm")) {
+                double a = ((Number) metrics.get(0).get(i).get(k)).doubleValue();
+                double b = ((Number) metrics.get(1).get(i).get(k)).doubleValue();
+                assertEquals(a, b, 1e-4 * Math.max(1, Math.abs(a)), "step " + (i + 1) + " " + k);
+            }
+        }
+        assertArrayEquals(scores.get(0), scores.get(1), 1e-4f);
+        assertTrue(Math.abs(scores.get(0)[0] - scores.get(0)[1]) > 1e-3, "the model learned nothing to compare");
     }
 
     @Test
