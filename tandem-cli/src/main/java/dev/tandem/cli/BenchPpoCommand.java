@@ -1,6 +1,7 @@
 package dev.tandem.cli;
 
 import dev.tandem.model.Models;
+import dev.tandem.model.TensorEngine;
 import dev.tandem.rl.KlEstimator;
 import dev.tandem.rl.PpoConfig;
 import dev.tandem.rl.PpoTrainer;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -33,6 +35,9 @@ public final class BenchPpoCommand implements Callable<Integer> {
     @Option(names = "--minibatches", defaultValue = "4", description = "Minibatches, one epoch (default: ${DEFAULT-VALUE}).") int minibatches;
     @Option(names = "--runs", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).") int runs;
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).") int warmup;
+    @Option(names = "--profile", paramLabel = "FILE", description = "After the timed steps, run one more under libtorch's "
+            + "profiler and write its Chrome trace to FILE (the calling thread's ops; TANDEM_SHARDS=1 to see them all).")
+    Path profile;
 
     @Override
     public Integer call() {
@@ -41,7 +46,7 @@ public final class BenchPpoCommand implements Callable<Integer> {
         }
         PpoConfig cfg;
         try {
-            cfg = PpoConfig.builder().steps(warmup + runs).batchSize(batch).maxNewTokens(newTokens).temperature(1f)
+            cfg = PpoConfig.builder().steps(warmup + runs + (profile != null ? 1 : 0)).batchSize(batch).maxNewTokens(newTokens).temperature(1f)
                     .stopAtEos(false).learningRate(1e-5f).epochs(1).minibatches(minibatches).earlyStopKl(0f)
                     .klEstimator(KlEstimator.K1).valueHead(PpoConfig.ValueHead.SHARED).checkpointEvery(0).seed(7).build();
         } catch (IllegalArgumentException e) {
@@ -74,6 +79,10 @@ public final class BenchPpoCommand implements Callable<Integer> {
                     score[i] = r.metrics().get("time/score");
                     opt[i] = r.metrics().get("time/optimise");
                     total[i] = r.metrics().get("time/step");
+                }
+                if (profile != null) {
+                    TensorEngine.profile(profile, () -> t.step(warmup + runs + 1));
+                    System.err.println("bench ppo: libtorch profile of one step written to " + profile);
                 }
                 System.out.printf(Locale.ROOT, "generate: %.4f s (median)%n", BenchStats.median(gen));
                 System.out.printf(Locale.ROOT, "score: %.4f s (median)%n", BenchStats.median(score));

@@ -64,7 +64,8 @@ public final class BenchRmCommand implements Callable<Integer> {
     Integer shards;
 
     @Option(names = "--profile", paramLabel = "FILE", description = "After the timed runs, run one more step under "
-            + "libtorch's profiler and write its Chrome trace (chrome://tracing, Perfetto) to FILE.")
+            + "libtorch's profiler and write its Chrome trace (chrome://tracing, Perfetto) to FILE (the calling thread's ops; "
+            + "--shards 1 to see them all).")
     Path profile;
 
     @Option(names = "--max-grad-norm", defaultValue = "0", description = "Also clip gradients to this norm (default: ${DEFAULT-VALUE} = off).")
