@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -109,24 +110,19 @@ public final class DataParallel implements AutoCloseable {
      * At most {@link #shards()} tasks. Returns the tasks' values in order; the first failure is rethrown.
      */
     public <T> List<T> run(List<Task<T>> tasks) {
-        if (tasks.isEmpty() || tasks.size() > shards()) {
-            throw new IllegalArgumentException("need 1.." + shards() + " tasks, got " + tasks.size());
-        }
-        List<Future<T>> pending = new ArrayList<>();
+        if (tasks.size() > shards()) throw new IllegalArgumentException("at most " + shards() + " tasks, got " + tasks.size());
+        List<Callable<T>> work = new ArrayList<>();
         for (int s = 0; s < tasks.size(); s++) {
             Task<T> task = tasks.get(s);
             Llama replica = replicas.get(s);
-            pending.add(threads.get(s).submit(() -> runShard(task, replica)));
+            work.add(() -> runShard(task, replica));
         }
         List<T> values;
         try {
-            values = collect(pending);
+            values = onShards(work);
         } catch (RuntimeException e) {
             for (List<NDArray> replica : aliases) for (NDArray a : replica) JniUtils.zeroGrad((PtNDArray) a);
             throw e;
-        } finally {
-            // the shards set libtorch's (process-wide) intra-op thread count to 1; give the caller its count back
-            JniUtils.setNumThreads(TensorEngine.threads());
         }
         try (NDManager tmp = params.get(0).getManager().newSubManager()) { // getGradient() makes a new handle
             for (int i = 0; i < params.size(); i++) {
@@ -149,13 +145,9 @@ public final class DataParallel implements AutoCloseable {
      * {@link #shards()} pieces; returns their values in order; the first failure is rethrown.
      */
     public <T> List<T> map(List<Supplier<T>> work) {
-        if (work.isEmpty() || work.size() > shards()) {
-            throw new IllegalArgumentException("need 1.." + shards() + " pieces of work, got " + work.size());
-        }
-        List<Future<T>> pending = new ArrayList<>();
-        for (int s = 0; s < work.size(); s++) {
-            Supplier<T> piece = work.get(s);
-            pending.add(threads.get(s).submit(() -> {
+        List<Callable<T>> pieces = new ArrayList<>();
+        for (Supplier<T> piece : work) {
+            pieces.add(() -> {
                 JniUtils.setNumThreads(1);
                 boolean gradMode = JniUtils.isGradMode();
                 JniUtils.setGradMode(false);
@@ -164,8 +156,21 @@ public final class DataParallel implements AutoCloseable {
                 } finally {
                     JniUtils.setGradMode(gradMode);
                 }
-            }));
+            });
         }
+        return onShards(pieces);
+    }
+
+    /**
+     * Runs work i on shard thread i and waits for all of them; the shards set libtorch's (process-wide) intra-op
+     * thread count to 1, so the caller gets its count back afterwards. The first failure is rethrown.
+     */
+    private <T> List<T> onShards(List<Callable<T>> work) {
+        if (work.isEmpty() || work.size() > shards()) {
+            throw new IllegalArgumentException("need 1.." + shards() + " pieces of work, got " + work.size());
+        }
+        List<Future<T>> pending = new ArrayList<>();
+        for (int s = 0; s < work.size(); s++) pending.add(threads.get(s).submit(work.get(s)));
         try {
             return collect(pending);
         } finally {
