@@ -86,7 +86,7 @@ final class Browser {
     /** Where screenshots for the README go ({@code docs/screenshots} of the repository). */
     static Path screenshotDir() throws IOException {
         String configured = System.getProperty("tandem.screenshots");
-        Path dir = configured != null ? Path.of(configured) : Path.of("..", "docs", "screenshots");
+        Path dir = configured != null ? Path.of(configured) : Path.of("target", "screenshots");
         Files.createDirectories(dir);
         return dir;
     }
