@@ -26,7 +26,12 @@ public final class TrainableTransformer implements Trainable {
     public TrainableTransformer(TransformerRewardModel model, int shards) {
         this.model = model;
         model.model().setTrainable(true);
-        this.parallel = shards > 1 ? new DataParallel(model.model(), shards) : null;
+        try {
+            this.parallel = shards > 1 ? new DataParallel(model.model(), shards) : null;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     @Override public String kind() { return TransformerRewardModel.KIND; }
