@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SamplingConfig;
 import dev.tandem.model.SequenceBatch;
 import dev.tandem.model.tokenizer.Tokenizer;
 import dev.tandem.reward.RewardModel;
+import dev.tandem.train.DataParallel;
 import dev.tandem.train.Gradients;
 import dev.tandem.train.Schedules;
 
@@ -48,6 +50,13 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
 
     /** The per-token estimator used for the logged (and, for RLOO, penalised) sequence KL. */
     abstract KlEstimator klEstimator();
+
+    /**
+     * Whether {@link #loss}'s diagnostics (clip fraction, approx-KL, ratio, KL) are means over response tokens (GRPO)
+     * rather than over responses (RLOO); the loss itself is a mean over responses for both. Data-parallel shards weight
+     * each part's figures accordingly.
+     */
+    abstract boolean tokenMeanDiagnostics();
 
     @Override
     public StepResult step(long step) {
@@ -92,42 +101,26 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
             int[] perm = Seeds.permutation(b, Seeds.mix(c.seed(), step, 2, epoch));
             for (int q = 0; q < c.minibatches(); q++) {
                 int[] rows = Arrays.copyOfRange(perm, q * mb, (q + 1) * mb);
-                try (NDManager m = policy.manager().newSubManager()) {
-                    SequenceBatch batch = SequenceBatch.ofSharedPrompts(m, select(promptTokens, rows),
-                            select(responses, rows), PAD); // a group's samples share their prompt
-                    int tr = batch.responseWidth();
-                    NDArray oldLp = TokenScores.padded(m, logp, rows, tr);
-                    NDArray refLp = TokenScores.padded(m, refLogp, rows, tr);
-                    float[] a = new float[rows.length];
-                    for (int i = 0; i < rows.length; i++) a[i] = adv[rows[i]];
-                    NDArray advantages = m.create(a);
-                    policyOpt.zeroGradients();
-                    GroupLoss.Terms terms;
-                    NDArray ent;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        TokenScores.Out out = TokenScores.forward(policy, batch, c.temperature(), true, false, false);
-                        terms = loss(out.logp(), oldLp, refLp, advantages, batch.responseMask());
-                        ent = Masked.mean(out.entropy(), batch.responseMask());
-                        gc.backward(terms.loss());
-                    }
-                    float norm = Gradients.clipNorm(policyParams, c.maxGradNorm());
-                    if (!Float.isFinite(norm)) {
-                        skipped++;
-                        warnings.nonFinite(step, "gradient norm " + norm + "; loss " + terms.loss().getFloat());
-                        continue;
-                    }
-                    gradNorm += norm;
-                    lr = Schedules.warmupCosine(policyOpt.steps(), c.warmupSteps(), totalUpdates, c.learningRate(),
-                            c.minLrRatio());
-                    policyOpt.step(lr);
-                    ratios.add((double) terms.ratioMean().getFloat());
-                    approx.add((double) terms.approxKl().getFloat());
-                    loss += terms.loss().getFloat();
-                    clip += terms.clipFrac().getFloat();
-                    entropy += ent.getFloat();
-                    tokenKl += terms.kl().getFloat();
-                    n++;
+                policyOpt.zeroGradients();
+                Terms terms = parallel() != null ? backwardInShards(promptTokens, responses, logp, refLogp, adv, rows) : null;
+                if (terms == null) terms = backward(promptTokens, responses, logp, refLogp, adv, rows);
+                float norm = Gradients.clipNorm(policyParams, c.maxGradNorm());
+                if (!Float.isFinite(norm)) {
+                    skipped++;
+                    warnings.nonFinite(step, "gradient norm " + norm + "; loss " + terms.loss());
+                    continue;
                 }
+                gradNorm += norm;
+                lr = Schedules.warmupCosine(policyOpt.steps(), c.warmupSteps(), totalUpdates, c.learningRate(),
+                        c.minLrRatio());
+                policyOpt.step(lr);
+                ratios.add((double) terms.ratioMean());
+                approx.add((double) terms.approxKl());
+                loss += terms.loss();
+                clip += terms.clipFrac();
+                entropy += terms.entropy();
+                tokenKl += terms.kl();
+                n++;
             }
         }
         long t3 = System.nanoTime();
@@ -170,4 +163,77 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
 
     @Override
     protected void restoreState(TrainingRun.State state) {}
+
+    /** A minibatch's loss and diagnostics, as numbers. */
+    private record Terms(float loss, float clipFrac, float approxKl, float ratioMean, float kl, float entropy) {}
+
+    /** A minibatch's loss to back-propagate and its figures. */
+    private record Loss(NDArray value, Terms terms) {}
+
+    private Loss loss(Llama model, NDManager m, int[][] promptTokens, int[][] responses, float[][] logp,
+            float[][] refLogp, float[] adv, int[] rows) {
+        SequenceBatch batch = SequenceBatch.ofSharedPrompts(m, select(promptTokens, rows), select(responses, rows),
+                PAD); // a group's samples share their prompt
+        int tr = batch.responseWidth();
+        NDArray oldLp = TokenScores.padded(m, logp, rows, tr);
+        NDArray refLp = TokenScores.padded(m, refLogp, rows, tr);
+        float[] a = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) a[i] = adv[rows[i]];
+        TokenScores.Out out = TokenScores.forward(model, batch, c.temperature(), true, false, false);
+        GroupLoss.Terms t = loss(out.logp(), oldLp, refLp, m.create(a), batch.responseMask());
+        NDArray ent = Masked.mean(out.entropy(), batch.responseMask());
+        return new Loss(t.loss(), new Terms(t.loss().getFloat(), t.clipFrac().getFloat(), t.approxKl().getFloat(),
+                t.ratioMean().getFloat(), t.kl().getFloat(), ent.getFloat()));
+    }
+
+    /** The loss of the minibatch {@code rows} and its backward pass, on the calling thread. */
+    private Terms backward(int[][] promptTokens, int[][] responses, float[][] logp, float[][] refLogp, float[] adv,
+            int[] rows) {
+        try (NDManager m = policy.manager().newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            Loss l = loss(policy, m, promptTokens, responses, logp, refLogp, adv, rows);
+            gc.backward(l.value());
+            return l.terms();
+        }
+    }
+
+    /**
+     * The minibatch's rows split into contiguous parts, one per shard ({@link DataParallel}): each part's loss (a mean
+     * over its responses) weighted by its share of the rows, its diagnostics by their share of the rows or the response
+     * tokens ({@link #tokenMeanDiagnostics}), its entropy by the tokens; null (one thread) when a part has no tokens.
+     */
+    private Terms backwardInShards(int[][] promptTokens, int[][] responses, float[][] logp, float[][] refLogp,
+            float[] adv, int[] rows) {
+        DataParallel parallel = parallel();
+        int parts = Math.min(parallel.shards(), rows.length);
+        long total = 0;
+        for (int r : rows) total += responses[r].length;
+        float[] rowShare = new float[parts], tokenShare = new float[parts];
+        List<DataParallel.Task<Terms>> tasks = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            int[] part = Arrays.copyOfRange(rows, k * rows.length / parts, (k + 1) * rows.length / parts);
+            long tokens = 0;
+            for (int r : part) tokens += responses[r].length;
+            if (tokens == 0) return null;
+            float share = rowShare[k] = part.length / (float) rows.length;
+            tokenShare[k] = tokens / (float) total;
+            tasks.add((replica, m) -> {
+                Loss l = loss(replica, m, promptTokens, responses, logp, refLogp, adv, part);
+                return new DataParallel.Shard<>(l.value().mul(GraphScalars.of(l.value(), share)), l.terms());
+            });
+        }
+        List<Terms> terms = parallel.run(tasks);
+        float loss = 0, clip = 0, approxKl = 0, ratio = 0, kl = 0, entropy = 0;
+        for (int k = 0; k < parts; k++) {
+            Terms t = terms.get(k);
+            float d = tokenMeanDiagnostics() ? tokenShare[k] : rowShare[k];
+            loss += rowShare[k] * t.loss();
+            clip += d * t.clipFrac();
+            approxKl += d * t.approxKl();
+            ratio += d * t.ratioMean();
+            kl += d * t.kl();
+            entropy += tokenShare[k] * t.entropy();
+        }
+        return new Terms(loss, clip, approxKl, ratio, kl, entropy);
+    }
 }

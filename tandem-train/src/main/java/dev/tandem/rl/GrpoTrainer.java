@@ -37,4 +37,7 @@ public final class GrpoTrainer extends GroupTrainer {
 
     @Override
     KlEstimator klEstimator() { return KlEstimator.K3; }
+
+    @Override
+    boolean tokenMeanDiagnostics() { return true; } // clip fraction, approx-KL, ratio and KL are token means
 }

@@ -51,4 +51,7 @@ public final class RlooTrainer extends GroupTrainer {
 
     @Override
     KlEstimator klEstimator() { return cfg.klEstimator(); }
+
+    @Override
+    boolean tokenMeanDiagnostics() { return false; } // whole-sequence ratios: every figure is a mean over responses
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PPO (value head on the trunk), DPO and SFT split their step over data-parallel shards; with one shard or two
+ * PPO (value head on the trunk), GRPO, RLOO, DPO and SFT split their step over data-parallel shards; with one shard or two
  * (TANDEM_SHARDS, set per child JVM) a run logs the same metrics step for step, to float rounding: the parts are
  * weighted by their share of the response tokens or pairs, and DPO's reference log-probs are split the same way.
  */
@@ -31,9 +31,11 @@ class ShardedTrainingTest {
         run(tmp.resolve("one"), 1, tmp);
         run(tmp.resolve("two"), 2, tmp);
         Map<String, List<String>> required = Map.of("ppo", List.of("loss/policy_avg", "loss/value_avg", "objective/kl",
-                "policy/clipfrac_avg", "policy/approxkl_avg", "grad_norm"), "dpo", List.of("loss", "rewards/accuracies",
+                "policy/clipfrac_avg", "policy/approxkl_avg", "grad_norm"), "grpo", List.of("loss", "clip_ratio", "kl",
+                "policy/approxkl_avg", "policy/entropy_avg", "grad_norm"), "rloo", List.of("loss", "clip_ratio",
+                "policy/approxkl_avg", "grad_norm"), "dpo", List.of("loss", "rewards/accuracies",
                 "rewards/margins", "logps/chosen", "grad_norm"), "sft", List.of("loss", "grad_norm"));
-        for (String algorithm : List.of("ppo", "dpo", "sft")) {
+        for (String algorithm : List.of("ppo", "grpo", "rloo", "dpo", "sft")) {
             List<Map<String, Object>> one = MetricsLog.read(tmp.resolve("one").resolve(algorithm).resolve("metrics.jsonl"));
             List<Map<String, Object>> two = MetricsLog.read(tmp.resolve("two").resolve(algorithm).resolve("metrics.jsonl"));
             assertEquals(one.size(), two.size(), algorithm);

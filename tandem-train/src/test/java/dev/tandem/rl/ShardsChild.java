@@ -9,8 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Short PPO (value head on the trunk), DPO and SFT runs in their own JVM, so that the test can set
- * {@code TANDEM_SHARDS}: {@code ShardsChild OUT_DIR} writes {@code OUT_DIR/ppo}, {@code dpo} and {@code sft}.
+ * Short PPO (value head on the trunk), GRPO, RLOO, DPO and SFT runs in their own JVM, so that the test can set
+ * {@code TANDEM_SHARDS}: {@code ShardsChild OUT_DIR} writes {@code OUT_DIR/ppo}, {@code grpo}, {@code rloo},
+ * {@code dpo} and {@code sft}.
  */
 public final class ShardsChild {
     private ShardsChild() {}
@@ -20,6 +21,17 @@ public final class ShardsChild {
         return PpoConfig.builder().steps(3).batchSize(14).maxNewTokens(16).learningRate(3e-4f).klCoef(0.1f)
                 .valueHead(PpoConfig.ValueHead.SHARED).epochs(2).minibatches(2).seed(5).checkpointEvery(0)
                 .sampleEvery(1).samplesPerLog(1).build();
+    }
+
+    /** 7 prompts x 2 samples in minibatches of 7: shards of 3 and 4 rows. */
+    static GrpoConfig grpo() {
+        return GrpoConfig.builder().steps(3).promptsPerStep(7).samplesPerPrompt(2).maxNewTokens(16).learningRate(3e-4f)
+                .beta(0.1f).epochs(1).minibatches(2).seed(3).checkpointEvery(0).build();
+    }
+
+    static RlooConfig rloo() {
+        return RlooConfig.builder().steps(3).promptsPerStep(7).samplesPerPrompt(2).maxNewTokens(16).learningRate(3e-4f)
+                .klCoef(0.2f).epochs(1).minibatches(2).seed(3).checkpointEvery(0).build();
     }
 
     static DpoConfig dpo() {
@@ -51,6 +63,12 @@ public final class ShardsChild {
                 RewardModel r = BuiltinRewards.resolve("builtin:sentiment", Models.dataDir())) {
             try (PpoTrainer t = new PpoTrainer(ppo(), m.model(), m.tokenizer(), m.tokenizerFile(), r, Prompts.STORY_OPENINGS)) {
                 t.train(out.resolve("ppo"), RlFixtures.spec("ppo", ppo()), false, null);
+            }
+            try (GrpoTrainer t = new GrpoTrainer(grpo(), m.model(), m.tokenizer(), m.tokenizerFile(), r, Prompts.STORY_OPENINGS)) {
+                t.train(out.resolve("grpo"), RlFixtures.spec("grpo", grpo()), false, null);
+            }
+            try (RlooTrainer t = new RlooTrainer(rloo(), m.model(), m.tokenizer(), m.tokenizerFile(), r, Prompts.STORY_OPENINGS)) {
+                t.train(out.resolve("rloo"), RlFixtures.spec("rloo", rloo()), false, null);
             }
             List<PreferencePairs.Pair> pairs = pairs(m.tokenizer());
             try (DpoTrainer t = new DpoTrainer(dpo(), m.model(), m.tokenizer(), m.tokenizerFile(), pairs, pairs.subList(0, 4))) {
