@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -127,6 +128,30 @@ class DataParallelTest {
             opt.step(1e-2f);
             float[] after = sharded(model, dp, prompts, responses, 2, 2).get("layers.0.attention.wqkv.weight");
             assertTrue(!Arrays.equals(before, after), "the replicas still compute with the old weights");
+        }
+    }
+
+    @Test
+    void manyStepsLeaveNoArraysBehind() {
+        TensorEngine.start();
+        int[][] prompts = rows(6, 7, 2), responses = rows(6, 9, 2);
+        try (Llama model = trainable(Llama.random(CONFIG, 8, true)); DataParallel dp = new DataParallel(model, 2);
+                AdamW opt = new AdamW(new ArrayList<>(model.parameters().values()), AdamW.Config.defaults())) {
+            BaseNDManager m = (BaseNDManager) model.manager();
+            sharded(model, dp, prompts, responses, 3, 3);                       // warm: gradients exist everywhere
+            int before = m.getManagedArrays().size();
+            for (int step = 0; step < 100; step++) {
+                opt.zeroGradients();
+                List<DataParallel.Task<Integer>> tasks = List.of(
+                        (replica, mm) -> new DataParallel.Shard<>(loss(replica, mm, Arrays.copyOfRange(prompts, 0, 3),
+                                Arrays.copyOfRange(responses, 0, 3), 0.5f), 0),
+                        (replica, mm) -> new DataParallel.Shard<>(loss(replica, mm, Arrays.copyOfRange(prompts, 3, 6),
+                                Arrays.copyOfRange(responses, 3, 6), 0.5f), 1));
+                dp.run(tasks);
+                dp.map(List.of(() -> 0, () -> 1));
+                opt.step(1e-3f);
+            }
+            assertEquals(before, m.getManagedArrays().size(), "arrays left attached to the model's or a replica's manager");
         }
     }
 
