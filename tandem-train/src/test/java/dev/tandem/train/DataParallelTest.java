@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Shards run on replicas whose gradients are summed into the model's: the same gradients as one backward pass over
- * the whole batch (to float rounding), bit for bit the same on every run, and failures surface with nothing added.
+ * the whole batch (to float rounding), bit for bit the same on every run, failures surface with nothing added, and
+ * many steps leave no arrays behind.
  */
 class DataParallelTest {
     static final LlamaConfig CONFIG = LlamaConfig.of(16, 40, 2, 4, 2, 37, 64, false);
