@@ -70,13 +70,10 @@ public final class DpoTrainer extends SupervisedTrainer {
 
     /** Sequence log-probs of the pairs under {@code model}, no graph; split over the shard threads when there are shards. */
     private PairLogps scoreNoGrad(Llama model, List<PreferencePairs.Pair> pairs) {
-        int n = pairs.size(), parts = parallel == null ? 1 : Math.min(parallel.shards(), n);
-        if (parts < 2) return scorePart(model, pairs);
+        int n = pairs.size();
+        if (parallel == null || n < 2) return scorePart(model, pairs);
         List<java.util.function.Supplier<PairLogps>> work = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            List<PreferencePairs.Pair> part = pairs.subList(k * n / parts, (k + 1) * n / parts);
-            work.add(() -> scorePart(model, part));
-        }
+        for (DataParallel.Part p : parallel.split(n)) work.add(() -> scorePart(model, pairs.subList(p.from(), p.to())));
         float[] c = new float[n], r = new float[n];
         int at = 0;
         for (PairLogps p : parallel.map(work)) {
@@ -192,11 +189,11 @@ public final class DpoTrainer extends SupervisedTrainer {
      * weighted by its share of the pairs, so that the summed gradient is the one-thread step's.
      */
     private void backwardInShards(List<PreferencePairs.Pair> batch, PairLogps ref, Map<String, Double> out) {
-        int n = batch.size(), parts = Math.min(parallel.shards(), n);
+        int n = batch.size();
         List<DataParallel.Task<ShardTerms>> tasks = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            int from = k * n / parts, to = (k + 1) * n / parts;
-            float share = (to - from) / (float) n;
+        for (DataParallel.Part p : parallel.split(n)) {
+            int from = p.from(), to = p.to();
+            float share = p.size() / (float) n;
             tasks.add((replica, m) -> {
                 SequenceBatch b = pack(m, batch.subList(from, to));
                 NDArray logps = sequenceLogps(replica, b);

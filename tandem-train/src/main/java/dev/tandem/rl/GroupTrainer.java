@@ -205,15 +205,13 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
     private Terms backwardInShards(int[][] promptTokens, int[][] responses, float[][] logp, float[][] refLogp,
             float[] adv, int[] rows) {
         DataParallel parallel = parallel();
-        int parts = Math.min(parallel.shards(), rows.length);
-        long total = 0;
-        for (int r : rows) total += responses[r].length;
-        float[] rowShare = new float[parts], tokenShare = new float[parts];
+        long total = tokens(responses, rows);
+        List<DataParallel.Part> parts = parallel.split(rows.length);
+        float[] rowShare = new float[parts.size()], tokenShare = new float[parts.size()];
         List<DataParallel.Task<Terms>> tasks = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            int[] part = Arrays.copyOfRange(rows, k * rows.length / parts, (k + 1) * rows.length / parts);
-            long tokens = 0;
-            for (int r : part) tokens += responses[r].length;
+        for (int k = 0; k < parts.size(); k++) {
+            int[] part = Arrays.copyOfRange(rows, parts.get(k).from(), parts.get(k).to());
+            long tokens = tokens(responses, part);
             if (tokens == 0) return null;
             float share = rowShare[k] = part.length / (float) rows.length;
             tokenShare[k] = tokens / (float) total;
@@ -224,7 +222,7 @@ public abstract sealed class GroupTrainer extends PolicyTrainer permits GrpoTrai
         }
         List<Terms> terms = parallel.run(tasks);
         float loss = 0, clip = 0, approxKl = 0, ratio = 0, kl = 0, entropy = 0;
-        for (int k = 0; k < parts; k++) {
+        for (int k = 0; k < parts.size(); k++) {
             Terms t = terms.get(k);
             float d = tokenMeanDiagnostics() ? tokenShare[k] : rowShare[k];
             loss += rowShare[k] * t.loss();

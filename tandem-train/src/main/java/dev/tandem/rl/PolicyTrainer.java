@@ -232,6 +232,13 @@ public abstract class PolicyTrainer implements AutoCloseable {
         return out;
     }
 
+    /** Response tokens in the given rows. */
+    static long tokens(int[][] responses, int[] rows) {
+        long n = 0;
+        for (int r : rows) n += responses[r].length;
+        return n;
+    }
+
     static double mean(float[] a) {
         double s = 0;
         for (float v : a) s += v;

@@ -315,15 +315,13 @@ public final class PpoTrainer extends PolicyTrainer {
     private Terms backwardInShards(int[][] promptTokens, int[][] responses, float[][] oldLogp, float[][] oldValues,
             float[][] advantages, float[][] returns, int[] rows) {
         DataParallel parallel = parallel();
-        int parts = Math.min(parallel.shards(), rows.length);
-        long total = 0;
-        for (int r : rows) total += responses[r].length;
+        long total = tokens(responses, rows);
+        List<DataParallel.Part> parts = parallel.split(rows.length);
         List<DataParallel.Task<Terms>> tasks = new ArrayList<>();
-        float[] shares = new float[parts];
-        for (int k = 0; k < parts; k++) {
-            int[] part = java.util.Arrays.copyOfRange(rows, k * rows.length / parts, (k + 1) * rows.length / parts);
-            long tokens = 0;
-            for (int r : part) tokens += responses[r].length;
+        float[] shares = new float[parts.size()];
+        for (int k = 0; k < parts.size(); k++) {
+            int[] part = java.util.Arrays.copyOfRange(rows, parts.get(k).from(), parts.get(k).to());
+            long tokens = tokens(responses, part);
             if (tokens == 0) return null;
             float share = shares[k] = tokens / (float) total;
             tasks.add((replica, m) -> {
@@ -333,7 +331,7 @@ public final class PpoTrainer extends PolicyTrainer {
         }
         Terms sum = new Terms(0, 0, 0, 0, 0, 0, 0);
         List<Terms> terms = parallel.run(tasks);
-        for (int k = 0; k < parts; k++) sum = sum.plus(terms.get(k), shares[k]);
+        for (int k = 0; k < shares.length; k++) sum = sum.plus(terms.get(k), shares[k]);
         return sum;
     }
 

@@ -101,10 +101,9 @@ public final class SftTrainer extends SupervisedTrainer {
      * share of the response tokens; returns the batch's mean NLL, or null (run it on one thread) when a part has none.
      */
     private Float backwardInShards(List<SftData.Example> batch, long tokens) {
-        int parts = Math.min(parallel.shards(), batch.size());
         List<DataParallel.Task<Float>> tasks = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            List<SftData.Example> part = batch.subList(k * batch.size() / parts, (k + 1) * batch.size() / parts);
+        for (DataParallel.Part p : parallel.split(batch.size())) {
+            List<SftData.Example> part = batch.subList(p.from(), p.to());
             long partTokens = 0;
             for (SftData.Example e : part) partTokens += e.response().length;
             if (partTokens == 0) return null;

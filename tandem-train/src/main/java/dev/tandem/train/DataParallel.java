@@ -51,9 +51,8 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
-    private final List<NDArray> params;             // the model's parameters
-    private final List<List<NDArray>> aliases;      // per replica, in the order of params
-    private final List<Llama> replicas;
+    private final Llama model;
+    private final List<Llama> replicas;             // their parameters: the model's, by the same names
     private final List<ExecutorService> threads;    // one thread per shard, so its libtorch settings stay
 
     /** The number of shards to use: {@code TANDEM_SHARDS} if set, else one per libtorch thread (TANDEM_THREADS). */
@@ -75,24 +74,20 @@ public final class DataParallel implements AutoCloseable {
      */
     public DataParallel(Llama model, int shards) {
         if (shards < 1) throw new IllegalArgumentException("shards must be >= 1, got " + shards);
-        params = new ArrayList<>(model.parameters().values());
-        defineGradients(params);
-        aliases = new ArrayList<>();
+        this.model = model;
+        defineGradients(new ArrayList<>(model.parameters().values()));
         replicas = new ArrayList<>();
         threads = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
             NDManager owner = model.manager().newSubManager();
             Map<String, NDArray> alias = new LinkedHashMap<>();
-            List<NDArray> trainable = new ArrayList<>();
             for (var e : model.parameters().entrySet()) {
                 NDArray a = e.getValue().stopGradient();            // same storage, no autograd history
                 a.attach(owner);
                 a.setRequiresGradient(true);
-                trainable.add(a);
                 alias.put(e.getKey(), a);
             }
             replicas.add(new Llama(model.config(), owner, alias));
-            aliases.add(trainable);
             int shard = s;
             threads.add(Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "tandem-shard-" + shard);
@@ -103,6 +98,22 @@ public final class DataParallel implements AutoCloseable {
     }
 
     public int shards() { return replicas.size(); }
+
+    /** Items [from, to) of a batch: one shard's part. */
+    public record Part(int from, int to) {
+        public int size() { return to - from; }
+    }
+
+    /**
+     * A batch of {@code n} items split into contiguous parts as even as possible, one per shard (fewer when
+     * {@code n} is smaller than {@link #shards()}), in order.
+     */
+    public List<Part> split(int n) {
+        int parts = Math.min(shards(), n);
+        List<Part> out = new ArrayList<>(parts);
+        for (int k = 0; k < parts; k++) out.add(new Part(k * n / parts, (k + 1) * n / parts));
+        return out;
+    }
 
     /**
      * Runs task i on replica i, each on its own thread, back-propagates each task's loss there, then adds every
@@ -121,15 +132,15 @@ public final class DataParallel implements AutoCloseable {
         try {
             values = onShards(work);
         } catch (RuntimeException e) {
-            for (List<NDArray> replica : aliases) for (NDArray a : replica) JniUtils.zeroGrad((PtNDArray) a);
+            for (Llama r : replicas) for (NDArray a : r.parameters().values()) JniUtils.zeroGrad((PtNDArray) a);
             throw e;
         }
-        try (NDManager tmp = params.get(0).getManager().newSubManager()) { // getGradient() makes a new handle
-            for (int i = 0; i < params.size(); i++) {
-                NDArray grad = params.get(i).getGradient();
+        try (NDManager tmp = model.manager().newSubManager()) {                 // getGradient() makes a new handle
+            for (var p : model.parameters().entrySet()) {
+                NDArray grad = p.getValue().getGradient();
                 grad.attach(tmp);
-                for (int s = 0; s < tasks.size(); s++) {
-                    NDArray a = aliases.get(s).get(i), g = a.getGradient();
+                for (Llama r : replicas.subList(0, tasks.size())) {
+                    NDArray a = r.parameters().get(p.getKey()), g = a.getGradient();
                     g.attach(tmp);
                     grad.addi(g);
                     JniUtils.zeroGrad((PtNDArray) a);
