@@ -4,11 +4,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import dev.tandem.model.GraphScalars;
 import dev.tandem.model.Models;
 import dev.tandem.model.TensorEngine;
 import dev.tandem.reward.Comparison;
 import dev.tandem.reward.LossConfig;
+import dev.tandem.reward.RewardTrainer;
 import dev.tandem.reward.TensorLosses;
 import dev.tandem.reward.TransformerRewardModel;
 import dev.tandem.train.AdamW;
@@ -81,7 +81,6 @@ public final class BenchRmCommand implements Callable<Integer> {
         try (Models.Loaded backbone = modelOptions.load();
                 TransformerRewardModel rm = TransformerRewardModel.fromBackbone(backbone, promptTokens, responseTokens)) {
             rm.model().setTrainable(true);
-
             List<NDArray> params = new ArrayList<>(rm.model().parameters().values());
             int vocab = rm.model().config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(1234);
@@ -147,22 +146,15 @@ public final class BenchRmCommand implements Callable<Integer> {
         return value;
     }
 
-    /** The pairs split into contiguous parts, one per shard, each weighted by its share (as `rm train` does). */
+    /** The step's loss and backward in shards, as `rm train` runs them (RewardTrainer.backwardInShards). */
     private static float parallelStep(DataParallel parallel, int[][] prompts, int[][] responses, List<Comparison> batch) {
-        int parts = Math.min(parallel.shards(), batch.size());
-        List<DataParallel.Task<Float>> tasks = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            int from = k * batch.size() / parts, to = (k + 1) * batch.size() / parts; // pairs [from, to)
-            tasks.add((replica, m) -> {
-                NDArray rewards = TransformerRewardModel.rewards(replica, m, Arrays.copyOfRange(prompts, 2 * from, 2 * to),
-                        Arrays.copyOfRange(responses, 2 * from, 2 * to));
-                NDArray loss = TensorLosses.meanLoss(rewards, batch.subList(from, to), LossConfig.defaults());
-                float share = (to - from) / (float) batch.size();
-                return new DataParallel.Shard<>(loss.mul(GraphScalars.of(loss, share)), loss.getFloat() * share);
-            });
-        }
+        RewardTrainer.ShardRewards rewards = (replica, m, from, to) -> TransformerRewardModel.rewards(replica, m,
+                Arrays.copyOfRange(prompts, 2 * from, 2 * to), Arrays.copyOfRange(responses, 2 * from, 2 * to)); // pair i: rows 2i, 2i+1
         float total = 0;
-        for (float v : parallel.run(tasks)) total += v;
+        for (RewardTrainer.ShardResult part : RewardTrainer.backwardInShards(parallel, batch, batch.size(),
+                LossConfig.defaults(), rewards)) {
+            total += part.loss() * part.comparisons().size() / batch.size();
+        }
         return total;
     }
 }

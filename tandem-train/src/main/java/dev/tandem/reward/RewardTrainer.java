@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.model.GraphScalars;
+import dev.tandem.model.Llama;
 import dev.tandem.model.Progress;
 import dev.tandem.model.SafeTensors;
 import dev.tandem.train.AdamW;
@@ -205,31 +206,47 @@ public final class RewardTrainer {
         }
     }
 
-    /** What one shard of a micro-batch reports: its comparisons, their rewards and its mean loss. */
-    private record Part(List<Comparison> comparisons, float[] rewards, float loss) {}
+    /** What one shard reports: its comparisons, their rewards (their rows in order) and its mean loss. */
+    public record ShardResult(List<Comparison> comparisons, float[] rewards, float loss) {}
+
+    /** The rewards of comparisons [from, to) of a batch (their rows in order), computed by a replica in {@code m}. */
+    @FunctionalInterface
+    public interface ShardRewards {
+        NDArray of(Llama replica, NDManager m, int from, int to);
+    }
 
     /**
-     * A micro-batch split by comparisons into contiguous parts, one per shard, run in parallel (see
-     * {@link DataParallel}); each part's loss is weighted by its share of the step's comparisons, so
-     * the summed gradient is the one-thread step's.
+     * The Bradley-Terry (or ranking, rating) loss of {@code comps} and its backward pass in data-parallel shards: the
+     * comparisons split into contiguous parts ({@link DataParallel#split}), each part's mean loss weighted by its share
+     * of {@code stepComparisons}, so the summed gradient is the one-thread step's. Used by training and by
+     * {@code tandem bench rm}.
      */
-    private static void parallelMicroBatch(Trainable model, List<Comparison> micro, int stepComparisons,
-            TrainConfig cfg, StepStats s, State state, RunDirectory run) {
-        int parts = Math.min(model.parallel().shards(), micro.size());
-        List<DataParallel.Task<Part>> tasks = new ArrayList<>();
-        for (int k = 0; k < parts; k++) {
-            List<Comparison> part = micro.subList(k * micro.size() / parts, (k + 1) * micro.size() / parts);
+    public static List<ShardResult> backwardInShards(DataParallel parallel, List<Comparison> comps, int stepComparisons,
+            LossConfig lossConfig, ShardRewards rewards) {
+        List<DataParallel.Task<ShardResult>> tasks = new ArrayList<>();
+        for (DataParallel.Part part : parallel.split(comps.size())) {
+            List<Comparison> mine = comps.subList(part.from(), part.to());
             tasks.add((replica, m) -> {
-                List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
-                rows(part, prompts, responses);
-                NDArray rewards = model.rewards(replica, m, prompts, responses);
-                NDArray loss = TensorLosses.meanLoss(rewards, part, cfg.loss());
-                Part result = new Part(part, rewards.toFloatArray(), loss.getFloat());
-                return new DataParallel.Shard<>(
-                        loss.mul(GraphScalars.of(loss, part.size() / (float) stepComparisons)), result);
+                NDArray r = rewards.of(replica, m, part.from(), part.to());
+                NDArray loss = TensorLosses.meanLoss(r, mine, lossConfig);
+                ShardResult result = new ShardResult(mine, r.toFloatArray(), loss.getFloat());
+                return new DataParallel.Shard<>(loss.mul(GraphScalars.of(loss, mine.size() / (float) stepComparisons)),
+                        result);
             });
         }
-        for (Part p : model.parallel().run(tasks)) {
+        return parallel.run(tasks);
+    }
+
+    /** A micro-batch in data-parallel shards ({@link #backwardInShards}), its figures added to the step's. */
+    private static void parallelMicroBatch(Trainable model, List<Comparison> micro, int stepComparisons,
+            TrainConfig cfg, StepStats s, State state, RunDirectory run) {
+        List<ShardResult> parts = backwardInShards(model.parallel(), micro, stepComparisons, cfg.loss(),
+                (replica, m, from, to) -> {
+                    List<String> prompts = new ArrayList<>(), responses = new ArrayList<>();
+                    rows(micro.subList(from, to), prompts, responses);
+                    return model.rewards(replica, m, prompts, responses);
+                });
+        for (ShardResult p : parts) {
             if (!Float.isFinite(p.loss())) throw diverged(state, run, "loss is " + p.loss());
             s.add(p.comparisons(), p.rewards(), p.loss());
         }
