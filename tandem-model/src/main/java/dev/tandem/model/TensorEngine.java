@@ -27,8 +27,9 @@ public final class TensorEngine {
     }
 
     /**
-     * Runs {@code work} under libtorch's profiler and writes what it recorded (every op with its input shapes) as a
-     * Chrome trace to {@code file}, for chrome://tracing or Perfetto. One profile at a time per process.
+     * Runs {@code work} under libtorch's profiler and writes what it recorded as a Chrome trace to {@code file}, for
+     * chrome://tracing or Perfetto: the ops the calling thread ran (not other threads'), with their times; the traces
+     * seen so far carried no input shapes. One profile at a time per process.
      */
     public static void profile(java.nio.file.Path file, Runnable work) {
         JniUtils.startProfile(false, true, false);

@@ -4,6 +4,7 @@ import dev.tandem.feedback.store.FeedbackStore;
 import dev.tandem.loop.judge.AiJudge;
 import dev.tandem.loop.judge.JudgePass;
 import dev.tandem.loop.judge.OpenPair;
+import dev.tandem.reward.Losses;
 import dev.tandem.reward.RewardEnsemble;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -63,7 +64,7 @@ public final class TaskPrioritizer {
         double[] u = new double[ra.length];
         for (int i = 0; i < ra.length; i++) {
             double diff = (double) ra[i] - rb[i];
-            double pA = Double.isFinite(diff) ? 1 / (1 + Math.exp(-diff)) : 0.5;
+            double pA = Double.isFinite(diff) ? Losses.sigmoid(diff) : 0.5;
             u[i] = 1 - Math.abs(2 * pA - 1);
         }
         return setPriorities(open, u);
