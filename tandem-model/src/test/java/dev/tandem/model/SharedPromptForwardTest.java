@@ -9,6 +9,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -42,46 +45,38 @@ class SharedPromptForwardTest {
         }
         try (Llama model = Llama.random(c, 3, true)) {
             model.setTrainable(true);
-            float[] plainH, sharedH;
-            Map<String, float[]> plainG, sharedG;
-            float plainLoss, sharedLoss;
+            Run plain, shared;
             int tp, width;
             try (NDManager m = model.manager().newSubManager()) {
-                SequenceBatch plain = SequenceBatch.of(m, prompts, responses, 0);
-                SequenceBatch shared = SequenceBatch.ofSharedPrompts(m, prompts, responses, 0);
-                assertNull(plain.shared());
-                assertNotNull(shared.shared());
-                assertEquals(3, shared.shared().promptTokens().getShape().get(0), "three distinct prompts");
-                tp = plain.promptWidth();
-                width = tp + plain.responseWidth();
-                long scores = (long) c.nHeads() * plain.responseWidth() * width * rows;
+                SequenceBatch plainBatch = SequenceBatch.of(m, prompts, responses, 0);
+                SequenceBatch sharedBatch = SequenceBatch.ofSharedPrompts(m, prompts, responses, 0);
+                assertNull(plainBatch.shared());
+                assertNotNull(sharedBatch.shared());
+                assertEquals(3, sharedBatch.shared().promptTokens().getShape().get(0), "three distinct prompts");
+                tp = plainBatch.promptWidth();
+                width = tp + plainBatch.responseWidth();
+                long scores = (long) c.nHeads() * plainBatch.responseWidth() * width * rows;
                 assertTrue(scores >= Llama.BLOCKED_MIN_SCORES, "the response part should run in blocks: " + scores);
-                Object[] a = run(model, plain), b = run(model, shared);
-                plainH = (float[]) a[0];
-                sharedH = (float[]) b[0];
-                plainLoss = (float) a[1];
-                sharedLoss = (float) b[1];
-                @SuppressWarnings("unchecked") Map<String, float[]> ga = (Map<String, float[]>) a[2];
-                @SuppressWarnings("unchecked") Map<String, float[]> gb = (Map<String, float[]>) b[2];
-                plainG = ga;
-                sharedG = gb;
-                assertEquals(plainH.length, sharedH.length);
+                plain = run(model, plainBatch);
+                shared = run(model, sharedBatch);
+                assertEquals(plain.hidden().length, shared.hidden().length);
                 double maxAbs = 0;
                 for (int row = 0; row < rows; row++) {
                     int start = tp - prompts[row].length, end = tp + responses[row].length;
                     for (int j = start; j < end; j++) {
                         for (int i = 0; i < c.dim(); i++) {
                             int at = (row * width + j) * c.dim() + i;
-                            maxAbs = Math.max(maxAbs, Math.abs(plainH[at]));
-                            assertEquals(plainH[at], sharedH[at], 1e-4f, "row " + row + " column " + j + " dim " + i);
+                            maxAbs = Math.max(maxAbs, Math.abs(plain.hidden()[at]));
+                            assertEquals(plain.hidden()[at], shared.hidden()[at], 1e-4f,
+                                    "row " + row + " column " + j + " dim " + i);
                         }
                     }
                 }
                 assertTrue(maxAbs > 0.1, "hidden states too small to test anything: " + maxAbs);
             }
-            assertEquals(plainLoss, sharedLoss, 1e-4f * Math.max(1f, Math.abs(plainLoss)));
-            for (var e : plainG.entrySet()) {
-                float[] want = e.getValue(), got = sharedG.get(e.getKey());
+            assertEquals(plain.loss(), shared.loss(), 1e-4f * Math.max(1f, Math.abs(plain.loss())));
+            for (var e : plain.gradients().entrySet()) {
+                float[] want = e.getValue(), got = shared.gradients().get(e.getKey());
                 double norm = 0;
                 for (float w : want) norm = Math.max(norm, Math.abs(w));
                 assertTrue(norm > 0, e.getKey() + " got no gradient");
@@ -105,8 +100,8 @@ class SharedPromptForwardTest {
         try (Llama model = Llama.random(c, 8, true)) {
             model.setTrainable(true);
             for (boolean shared : new boolean[] {false, true}) {
-                float[][] want = new float[2][], got = new float[2][];
-                Map<String, float[]> wantG = null, gotG = null;
+                float[][] rewards = new float[2][];                           // [0] full forward, [1] forwardAt
+                List<Map<String, float[]>> grads = new ArrayList<>();
                 for (int mode = 0; mode < 2; mode++) {
                     for (NDArray p : model.parameters().values()) p.getGradient().muli(0);
                     try (NDManager m = model.manager().newSubManager()) {
@@ -116,18 +111,16 @@ class SharedPromptForwardTest {
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray r = mode == 0 ? model.scalarAtLast(model.forward(b), b.lastIndex())
                                     : model.scalar(model.forwardAt(b, b.lastIndex()));
-                            (mode == 0 ? want : got)[0] = r.toFloatArray();
+                            rewards[mode] = r.toFloatArray();
                             gc.backward(r.mul(r).sum());
                         }
                     }
-                    Map<String, float[]> g = new java.util.LinkedHashMap<>();
-                    for (var e : model.parameters().entrySet()) g.put(e.getKey(), e.getValue().getGradient().toFloatArray());
-                    if (mode == 0) wantG = g; else gotG = g;
+                    grads.add(gradients(model));
                 }
-                assertEquals(rows, got[0].length);
-                for (int b = 0; b < rows; b++) assertEquals(want[0][b], got[0][b], 1e-4f, "shared " + shared + " row " + b);
-                for (var e : wantG.entrySet()) {
-                    float[] w = e.getValue(), x = gotG.get(e.getKey());
+                assertEquals(rows, rewards[1].length);
+                for (int b = 0; b < rows; b++) assertEquals(rewards[0][b], rewards[1][b], 1e-4f, "shared " + shared + " row " + b);
+                for (var e : grads.get(0).entrySet()) {
+                    float[] w = e.getValue(), x = grads.get(1).get(e.getKey());
                     double norm = 0;
                     for (float v : w) norm = Math.max(norm, Math.abs(v));
                     // a reward loss reaches every parameter but the language-model head
@@ -139,7 +132,9 @@ class SharedPromptForwardTest {
     }
 
     /** Hidden states, a loss from the scalar head at each row's last token and the LM head, and all gradients. */
-    private static Object[] run(Llama model, SequenceBatch batch) {
+    private record Run(float[] hidden, float loss, Map<String, float[]> gradients) {}
+
+    private static Run run(Llama model, SequenceBatch batch) {
         for (NDArray p : model.parameters().values()) p.getGradient().muli(0);
         float loss;
         float[] hidden;
@@ -152,8 +147,12 @@ class SharedPromptForwardTest {
             gc.backward(l);
             loss = l.getFloat();
         }
-        Map<String, float[]> grads = new java.util.LinkedHashMap<>();
+        return new Run(hidden, loss, gradients(model));
+    }
+
+    private static Map<String, float[]> gradients(Llama model) {
+        Map<String, float[]> grads = new LinkedHashMap<>();
         for (var e : model.parameters().entrySet()) grads.put(e.getKey(), e.getValue().getGradient().toFloatArray());
-        return new Object[] {hidden, loss, grads};
+        return grads;
     }
 }
