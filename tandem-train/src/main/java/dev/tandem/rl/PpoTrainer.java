@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.model.GraphScalars;
-import dev.tandem.model.JavaSampler;
 import dev.tandem.model.Llama;
 import dev.tandem.model.SamplingConfig;
 import dev.tandem.model.SequenceBatch;
@@ -98,8 +97,7 @@ public final class PpoTrainer extends PolicyTrainer {
                 Seeds.mix(cfg.seed(), step, 1), cfg.stopAtEos());
         // With the value head on the policy's trunk, the SIMD sampler reads it as it samples (see NoGradScores.policy)
         boolean shared = valueModel == null;
-        Rollout rollout = shared && JavaSampler.suits(policy.config())
-                ? Rollout.sampleWithValues(policy, tok, promptTexts, promptTokens, sc)
+        Rollout rollout = shared ? Rollout.sampleWithValues(policy, tok, promptTexts, promptTokens, sc)
                 : Rollout.sample(policy, tok, promptTexts, promptTokens, sc);
         int[][] responses = rollout.responses();
         long t1 = System.nanoTime();

@@ -32,10 +32,12 @@ public record Rollout(List<String> prompts, int[][] promptTokens, int[][] respon
 
     /**
      * Samples on the SIMD path and reads the policy's scalar head in the same forward (the values PPO's shared value
-     * head needs, without scoring the rollout again). Only for models {@link JavaSampler#suits} and with a head.
+     * head needs, without scoring the rollout again). The policy must have a head. A model the SIMD path does not
+     * suit ({@link JavaSampler#suits}) is sampled as {@link #sample} does, without values.
      */
     public static Rollout sampleWithValues(Llama policy, Tokenizer tok, List<String> prompts, int[][] promptTokens,
             SamplingConfig cfg) {
+        if (!JavaSampler.suits(policy.config())) return sample(policy, tok, prompts, promptTokens, cfg);
         JavaSampler.Sampled s = new JavaSampler(policy, Sampler.stopTokens(tok), 0).generateWithValues(promptTokens, cfg);
         return of(prompts, promptTokens, s.generation(), s.values(), tok);
     }
