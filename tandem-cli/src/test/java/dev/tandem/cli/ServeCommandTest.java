@@ -3,7 +3,11 @@ package dev.tandem.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tandem serve}'s option checks (the server and the loop themselves are tested over HTTP in tandem-server). */
 class ServeCommandTest {
@@ -19,12 +23,12 @@ class ServeCommandTest {
     }
 
     @Test
-    void badPromptFilesAreClearErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path missing = tmp.resolve("none.txt"), empty = tmp.resolve("empty.txt"), binary = tmp.resolve("bin.txt");
-        java.nio.file.Files.writeString(empty, "\n  \n");
-        java.nio.file.Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
+    void badPromptFilesAreClearErrors(@TempDir Path tmp) throws Exception {
+        Path missing = tmp.resolve("none.txt"), empty = tmp.resolve("empty.txt"), binary = tmp.resolve("bin.txt");
+        Files.writeString(empty, "\n  \n");
+        Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
         String db = tmp.resolve("feedback.db").toString();
-        for (var c : java.util.Map.of(missing, "no such file", empty, "has no prompt", binary, "not UTF-8").entrySet()) {
+        for (var c : Map.of(missing, "no such file", empty, "has no prompt", binary, "not UTF-8").entrySet()) {
             CliTestSupport.Result r = CliTestSupport.run("serve", "--db", db, "--port", "0", "--loop",
                     tmp.resolve("loop").toString(), "--prompts", c.getKey().toString());
             assertEquals(2, r.exitCode(), r.stderr());

@@ -5,6 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Prompt + response rows packed for one forward pass: prompts left-padded to width Tp, responses right-padded to
  * width Tr, so every response starts at column Tp. Row b holds real tokens in [start[b], end[b]).
@@ -46,11 +52,11 @@ public record SequenceBatch(NDArray tokens, NDArray positions, NDArray bias, NDA
     public static SequenceBatch ofSharedPrompts(NDManager m, int[][] prompts, int[][] responses, int padToken) {
         SequenceBatch full = of(m, prompts, responses, padToken);
         int batch = prompts.length, tp = full.promptWidth, tr = full.responseWidth;
-        java.util.Map<java.util.List<Integer>, Integer> index = new java.util.HashMap<>();
-        java.util.List<int[]> distinct = new java.util.ArrayList<>();
+        Map<List<Integer>, Integer> index = new HashMap<>();
+        List<int[]> distinct = new ArrayList<>();
         long[] promptOf = new long[batch];
         for (int b = 0; b < batch; b++) {
-            java.util.List<Integer> key = java.util.Arrays.stream(prompts[b]).boxed().toList();
+            List<Integer> key = Arrays.stream(prompts[b]).boxed().toList();
             Integer i = index.get(key);
             if (i == null) {
                 i = distinct.size();
@@ -62,7 +68,7 @@ public record SequenceBatch(NDArray tokens, NDArray positions, NDArray bias, NDA
         if (distinct.size() == batch) return full;
         int np = distinct.size();
         int[] pTokens = new int[np * tp], pStart = new int[np], pEnd = new int[np];
-        java.util.Arrays.fill(pTokens, padToken);
+        Arrays.fill(pTokens, padToken);
         for (int i = 0; i < np; i++) {
             int[] p = distinct.get(i);
             pStart[i] = tp - p.length;
@@ -70,7 +76,7 @@ public record SequenceBatch(NDArray tokens, NDArray positions, NDArray bias, NDA
             System.arraycopy(p, 0, pTokens, i * tp + pStart[i], p.length);
         }
         int[] rTokens = new int[batch * tr];
-        java.util.Arrays.fill(rTokens, padToken);
+        Arrays.fill(rTokens, padToken);
         for (int b = 0; b < batch; b++) System.arraycopy(responses[b], 0, rTokens, b * tr, responses[b].length);
         SharedPrompts s = new SharedPrompts(
                 m.create(pTokens, new Shape(np, tp)),
@@ -103,8 +109,8 @@ public record SequenceBatch(NDArray tokens, NDArray positions, NDArray bias, NDA
         float[] mask = new float[batch * tr];
         long[] last = new long[batch];
         int[] start = new int[batch], end = new int[batch];
-        java.util.Arrays.fill(tokens, padToken);
-        java.util.Arrays.fill(targets, padToken);
+        Arrays.fill(tokens, padToken);
+        Arrays.fill(targets, padToken);
         for (int b = 0; b < batch; b++) {
             start[b] = tp - prompts[b].length;
             end[b] = tp + responses[b].length;
